@@ -1,0 +1,1 @@
+"""Shipped scenarios (TOML), installed as the package ``sim.configs``."""
