@@ -74,6 +74,39 @@ def _float(name: str, value: Any, allow_inf: bool = False) -> float:
     return x
 
 
+class _ParamValue(float):
+    """A parameter's value that can also be called as the method of the same name.
+
+    ``Normal`` and ``TruncNormal`` have a parameter called ``mean`` and
+    ``LogNormal`` one called ``median``, while every family has the methods
+    ``mean()`` and ``median()``.  Reading ``dist.mean`` gives the parameter
+    (a float); calling ``dist.mean()`` gives the distribution's mean (for a
+    truncated normal the two differ).
+    """
+
+    __slots__ = ("_method",)
+
+    def __new__(cls, value: float, method: Any) -> "_ParamValue":
+        obj = super().__new__(cls, value)
+        obj._method = method
+        return obj
+
+    def __call__(self) -> float:
+        return self._method()
+
+
+class _ParamOrMethod:
+    """Class attribute: ``dist.NAME`` is the stored parameter, ``dist.NAME()`` the method."""
+
+    def __init__(self, attr: str, method: str) -> None:
+        self.attr, self.method = attr, method
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        if obj is None:
+            return getattr(owner, self.method)
+        return _ParamValue(getattr(obj, self.attr), getattr(obj, self.method))
+
+
 # Kinds of table entries: "loc" entries are locations/scales in the
 # parameter's unit (money when the parameter is money); "shape" entries are
 # plain numbers whatever the unit.  The "*s" kinds are arrays.
@@ -168,9 +201,10 @@ class Dist:
     def params(self) -> dict[str, Any]:
         """Every config key with its value (arrays as lists), e.g. ``{"mean": 0.08, "sd": 0.03}``.
 
-        The stable way for other modules to read a family's parameters
-        (``Normal`` stores its mean as ``mean_`` because ``mean()`` is the
-        common method).
+        The generic way to read a family's parameters; attributes work too
+        (``dist.sd``, ``dist.low``; ``dist.mean`` of a normal and
+        ``dist.median`` of a lognormal are the parameters, and called,
+        ``dist.mean()``/``dist.median()``, the common methods).
         """
         out: dict[str, Any] = {}
         for key, attr, _kind, _default in self._keys:
@@ -260,8 +294,10 @@ class Normal(Dist):
     def _sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
 
-    def mean(self) -> float:
+    def _mean(self) -> float:
         return self.mean_
+
+    mean = _ParamOrMethod("mean_", "_mean")
 
     def support(self) -> tuple[float, float]:
         return (-math.inf, math.inf)
@@ -337,13 +373,15 @@ class TruncNormal(Dist):
     def _sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self._ppf(rng.random(n))
 
-    def mean(self) -> float:
+    def _mean(self) -> float:
         if self.is_fixed:
             return self._fixed_value()
         from scipy import stats
 
         a, b = self._std_bounds()
         return float(stats.truncnorm.mean(a, b, loc=self.mean_, scale=self.sd))
+
+    mean = _ParamOrMethod("mean_", "_mean")
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -380,6 +418,11 @@ class LogNormal(Dist):
 
     def mean(self) -> float:
         return self.median_ * math.exp(self.sigma**2 / 2)
+
+    def _median(self) -> float:
+        return Dist.median(self)
+
+    median = _ParamOrMethod("median_", "_median")
 
     def support(self) -> tuple[float, float]:
         return (0.0, math.inf)
@@ -605,8 +648,8 @@ class Discrete(Dist):
     @property
     def cumw(self) -> np.ndarray:
         """Normalised cumulative weights, shape (len(values),), last entry exactly 1."""
-        w = np.asarray(self.weights, dtype=float)
-        c = np.cumsum(w / w.sum())
+        c = np.cumsum(np.asarray(self.weights, dtype=float))
+        c = c / c[-1]
         c[-1] = 1.0
         return c
 

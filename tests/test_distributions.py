@@ -262,3 +262,16 @@ def test_money_errors_in_tables():
         parse_dist({"dist": "uniform", "low": "1Q", "high": "2B"}, money=True)
     assert err.value.key == "low"
     assert str(err.value).startswith("malformed money '1Q'")
+
+
+def test_parameter_attributes_double_as_methods():
+    n = Normal(0.08, 0.03)
+    assert n.mean == 0.08 and n.mean() == 0.08 and isinstance(n.mean, float)
+    t = TruncNormal(0.0, 1.0, 0.0)
+    assert t.mean == 0.0  # the parameter
+    assert t.mean() == pytest.approx(math.sqrt(2 / math.pi))  # the truncated mean
+    ln = LogNormal(0.01, 1.0)
+    assert math.log(ln.median) == math.log(0.01)
+    assert ln.median() == pytest.approx(0.01, rel=1e-15)
+    assert [n.mean, n.sd] == [0.08, 0.03]
+    assert Pert(0, 1, 3).lam == 4.0 and Pert(0, 1, 3).alpha == 1 + 4 * 1 / 3
