@@ -1,0 +1,156 @@
+"""Mergeable summaries of blocks of paths.
+
+A block's per-path outputs are reduced to counts (exact integers), sums
+(merged in block order, so float results do not depend on thread count) and
+quantile data: the values themselves while they fit the memory budget
+(exact quantiles), a :class:`~sim.sketch.QuantileSketch` beyond it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.sketch import QuantileSketch
+
+QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
+BY_YEAR = ("cash_end", "revenue", "operating_income", "net_income", "fcf", "operating_margin", "cloud_cost", "shortfall", "fines")
+EXACT_BUDGET_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class SeriesLayout:
+    """Columns of the per-path series matrix whose quantiles are reported."""
+
+    n_years: int
+    n_steps: int
+    record_steps: bool
+
+    @property
+    def n_series(self) -> int:
+        return 1 + len(BY_YEAR) * self.n_years + (self.n_steps if self.record_steps else 0)
+
+    def by_year(self, name: str) -> slice:
+        i = BY_YEAR.index(name)
+        return slice(1 + i * self.n_years, 1 + (i + 1) * self.n_years)
+
+    @property
+    def steps(self) -> slice:
+        start = 1 + len(BY_YEAR) * self.n_years
+        return slice(start, start + self.n_steps)
+
+
+def per_path(series: np.ndarray, first_breach: np.ndarray, lay: SeriesLayout) -> dict[str, np.ndarray]:
+    """Named views of a block's series matrix (keys of ``sim.engine.simulate_paths``)."""
+    out = {name: series[:, lay.by_year(name)] for name in BY_YEAR}
+    out["min_cash"] = series[:, 0]
+    out["first_breach_step"] = first_breach
+    if lay.record_steps:
+        out["cash"] = series[:, lay.steps]
+    return out
+
+
+@dataclass
+class BlockStats:
+    """Counts and sums of one block, as the kernel tallies them."""
+
+    n: int
+    year_counts: np.ndarray  # (4, Y): first breach in y, compression, net loss, NI below base
+    path_counts: np.ndarray  # (3,): compression in any year, breach and compression, any shortfall
+    sums: np.ndarray  # (n_series,) sums of every series column
+
+
+class Totals:
+    """Block statistics merged in block order (float sums: fixed order, fixed result)."""
+
+    def __init__(self, n_years: int, n_series: int):
+        self.n = 0
+        self.year_counts = np.zeros((4, n_years), dtype=np.int64)
+        self.path_counts = np.zeros(3, dtype=np.int64)
+        self.sums = np.zeros(n_series)
+
+    def add(self, s: BlockStats) -> None:
+        self.n += s.n
+        self.year_counts += s.year_counts
+        self.path_counts += s.path_counts
+        self.sums += s.sums
+
+    @property
+    def breach_by_year(self) -> np.ndarray:
+        return self.year_counts[0]
+
+    @property
+    def compression(self) -> np.ndarray:
+        return self.year_counts[1]
+
+    @property
+    def net_loss(self) -> np.ndarray:
+        return self.year_counts[2]
+
+    @property
+    def below_base(self) -> np.ndarray:
+        return self.year_counts[3]
+
+    @property
+    def compression_any(self) -> int:
+        return int(self.path_counts[0])
+
+    @property
+    def breach_and_compression(self) -> int:
+        return int(self.path_counts[1])
+
+    @property
+    def shortfall_paths(self) -> int:
+        return int(self.path_counts[2])
+
+
+class ExactQuantiles:
+    """Keeps every path's series; exact (numpy "linear") quantiles."""
+
+    method = "exact"
+
+    def __init__(self):
+        self.blocks: list[np.ndarray] = []
+
+    def add(self, series: np.ndarray) -> None:
+        self.blocks.append(series)
+
+    def finish(self):
+        values = np.concatenate(self.blocks, axis=0)
+        self.blocks = [values]
+        return values
+
+    def quantiles(self, qs) -> np.ndarray:
+        return np.quantile(self.finish(), qs, axis=0)
+
+    def lower_tail_mean(self, q: float, column: int) -> float:
+        v = np.sort(self.finish()[:, column])
+        take = max(1, int(np.ceil(q * v.size)))
+        return float(v[:take].mean())
+
+
+class SketchQuantiles:
+    """Quantiles from per-thread sketches merged at the end (counts are order-free)."""
+
+    method = "sketch"
+
+    def __init__(self, sketches: list[QuantileSketch]):
+        self.sketch = sketches[0]
+        for s in sketches[1:]:
+            self.sketch.merge(s)
+
+    def quantiles(self, qs) -> np.ndarray:
+        return self.sketch.quantiles(qs)
+
+    def lower_tail_mean(self, q: float, column: int) -> float:
+        return float(self.sketch.lower_tail_mean(q)[column])
+
+
+def use_exact(paths: int, lay: SeriesLayout, mode: str) -> bool:
+    """Whether quantiles are exact: ``mode`` "exact", "sketch" or "auto" (memory budget)."""
+    if mode == "exact":
+        return True
+    if mode == "sketch":
+        return False
+    return paths * lay.n_series * 8 <= EXACT_BUDGET_BYTES

@@ -1,0 +1,182 @@
+"""The ``sim`` command line: thin commands over the library.
+
+Exit codes: 0 success, 2 bad input (one line on stderr, ``FILE: key: problem``),
+1 any other failure (one short line), 130 interrupted.  Output files are
+written through a temporary file and a rename, so an interrupted run leaves
+none half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from sim import __version__
+
+EXAMPLES = {
+    "run": "sim run pinterest_aws_2031 --paths 200000 --set cloud.commitment.total=5B --json -",
+    "validate": "sim validate configs/pinterest_aws_2031.toml --set revenue.growth.mean=0.05",
+    "scenarios": "sim scenarios",
+}
+
+
+class InputError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+class SimGroup(click.Group):
+    """Maps errors to one line and an exit code, for the console script and CliRunner alike."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from sim.config import ConfigError
+
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "sim", complete_var=complete_var, standalone_mode=False, **extra)
+        except ConfigError as e:
+            _fail(str(e), 2)
+        except InputError as e:
+            _fail(str(e), 2)
+        except click.exceptions.NoArgsIsHelp as e:  # pragma: no cover - click >= 8.2
+            click.echo(e.ctx.get_help() if e.ctx else str(e))
+            sys.exit(0)
+        except click.UsageError as e:
+            cmd = e.ctx.command_path if e.ctx else "sim"
+            _fail(f"{cmd}: {e.format_message()}", 2)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            _fail("interrupted; no output files were written", 130)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            _fail(e.format_message(), e.exit_code)
+        except OSError as e:
+            _fail(f"{getattr(e, 'filename', None) or 'error'}: {e.strerror or e}", 1)
+        except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks
+            if os.environ.get("SIM_DEBUG"):
+                raise
+            _fail(f"error: {type(e).__name__}: {e} (set SIM_DEBUG=1 for a traceback)", 1)
+        if not standalone_mode:
+            return rv
+        sys.exit(0)
+
+
+def _fail(message: str, code: int):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.group(cls=SimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sim")
+def cli():
+    """Monte Carlo risk simulator for multi-year cloud-compute commitments.
+
+    \b
+    Examples:
+      sim run                                   # the default scenario, 1M paths
+      sim run pinterest_aws_2031_filings --paths 200000
+      sim run my_deal.toml --set cloud.commitment.total=5B --json -
+      sim validate my_deal.toml
+      sim scenarios
+    """
+
+
+def _load(config, overrides):
+    from sim.api import load
+
+    return load(config or "pinterest_aws_2031", overrides)
+
+
+@cli.command()
+@click.argument("config", required=False)
+@click.option("--paths", "-n", type=int, default=1_000_000, show_default=True, help="Monte Carlo paths.")
+@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable): dotted key, TOML value.")
+@click.option("--threads", "-t", type=int, default=None, help="Worker threads [default: all cores]. Never changes results.")
+@click.option("--block-size", type=int, default=32_768, show_default=True, help="Paths per block (part of the result's identity, like the seed).")
+@click.option("--quantiles", type=click.Choice(["auto", "exact", "sketch"]), default="auto", show_default=True, help="Exact quantiles keep every path; the sketch is within 0.4%.")
+@click.option("--json", "json_out", metavar="FILE|-", help="Write the JSON summary to FILE, or stdout with '-'.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write summary.json and the resolved config.toml into DIR.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed summary.")
+def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out, out_dir, quiet):
+    """Simulate CONFIG (a TOML file or shipped scenario name; default pinterest_aws_2031).
+
+    \b
+    Example:
+      sim run pinterest_aws_2031 --paths 200000 --set cloud.commitment.total=5B --json -
+    """
+    from sim.api import run as run_scenario
+    from sim.results import write_atomic
+    from sim.text import format_summary
+
+    if paths < 1:
+        raise InputError("--paths: must be at least 1")
+    if seed < 0:
+        raise InputError("--seed: must be non-negative")
+    if threads is not None and threads < 1:
+        raise InputError("--threads: must be at least 1")
+    if block_size < 1:
+        raise InputError("--block-size: must be at least 1")
+    scn = _load(config, overrides)
+    bar = _progress_bar(paths, quiet)
+    try:
+        result = run_scenario(scn, paths, seed, threads=threads, block_size=block_size, quantiles=quantiles, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    if json_out == "-":
+        click.echo(result.to_json())
+    elif json_out:
+        write_atomic(json_out, result.to_json() + "\n")
+    if out_dir:
+        result.save(out_dir)
+    if not quiet and json_out != "-":
+        click.echo(format_summary(result.summary))
+
+
+def _progress_bar(total: int, quiet: bool):
+    """A tqdm bar on stderr for runs over ~2 s, only on a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="path", unit_scale=True, delay=2.0, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+@cli.command()
+@click.argument("config")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable).")
+def validate(config, overrides):
+    """Check CONFIG and print the resolved parameters.
+
+    \b
+    Example:
+      sim validate configs/pinterest_aws_2031.toml --set revenue.growth.mean=0.05
+    """
+    from sim.config import describe_scenario
+
+    click.echo(describe_scenario(_load(config, overrides)))
+
+
+@cli.command()
+def scenarios():
+    """List the shipped scenarios.
+
+    \b
+    Example:
+      sim scenarios
+    """
+    from sim.config import shipped_scenarios
+
+    rows = shipped_scenarios()
+    width = max(len(name) for name, _, _ in rows)
+    for name, description, _ in rows:
+        click.echo(f"{name.ljust(width)}  {description}")
+
+
+def main():  # console-script entry point
+    cli.main(prog_name="sim")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,155 @@
+"""Per-path parameter draws: every (D) parameter once per path, Bernoulli
+outcomes, and rank correlations through a Gaussian copula.
+
+The protocol (which stream draws what) is in ``docs/DRAWS.md``: each dotted key
+has its own stream per block, so changing one parameter's distribution leaves
+every other parameter's draws untouched (common random numbers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import ndtr
+
+from sim.streams import param_stream
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.config import Scenario
+
+
+def pearson_from_spearman(rank: float) -> float:
+    """Pearson correlation of a Gaussian copula giving Spearman ``rank``.
+
+    For a bivariate normal, rho_s = (6/pi) asin(rho/2), so rho = 2 sin(pi rho_s / 6).
+    """
+    return 2.0 * np.sin(np.pi * rank / 6.0)
+
+
+def correlation_groups(scenario: "Scenario") -> list[tuple[list[str], np.ndarray]]:
+    """Connected groups of correlated, non-fixed (D) keys with their Pearson matrices.
+
+    Returns
+    -------
+    list of (keys, C)
+        ``keys`` in canonical order; ``C`` of shape (len(keys), len(keys)).
+        Correlations involving a fixed value are ignored (they change nothing).
+    """
+    dists = _uncertain(scenario)
+    pairs = [
+        (c.between[0], c.between[1], pearson_from_spearman(c.rank))
+        for c in scenario.correlations
+        if not dists[c.between[0]].is_fixed and not dists[c.between[1]].is_fixed
+    ]
+    # union-find over the keys in correlation pairs
+    parent: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        while parent.setdefault(k, k) != k:
+            k = parent[k]
+        return k
+
+    for a, b, _ in pairs:
+        parent[find(a)] = find(b)
+    order = list(dists)
+    groups: dict[str, list[str]] = {}
+    for k in order:
+        if k in parent:
+            groups.setdefault(find(k), []).append(k)
+    out = []
+    for keys in groups.values():
+        index = {k: i for i, k in enumerate(keys)}
+        c = np.eye(len(keys))
+        for a, b, rho in pairs:
+            if a in index:
+                c[index[a], index[b]] = c[index[b], index[a]] = rho
+        out.append((keys, c))
+    return out
+
+
+def copula_factor(c: np.ndarray) -> np.ndarray:
+    """A matrix ``L`` with ``L @ L.T == c`` for a PSD correlation matrix.
+
+    Cholesky when ``c`` is positive definite; a symmetric square root from the
+    eigen-decomposition when it is only semi-definite (e.g. rank +/-1).
+    """
+    try:
+        return np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(c)
+        return v * np.sqrt(np.clip(w, 0.0, None))
+
+
+def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int) -> dict[str, np.ndarray]:
+    """Draw every per-path parameter of one block.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    seed, block : int
+        Run seed and block index (select the streams).
+    n : int
+        Paths in this block.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (n,)
+        One entry per canonical (D) key and per Bernoulli key (1.0 if the event
+        happens on that path, else 0.0); ``revenue.initial_growth`` is always
+        present (each path's growth draw when the config does not set it).
+    """
+    from sim.config import bernoulli_parameters
+
+    dists = _uncertain(scenario)
+    out: dict[str, np.ndarray] = {}
+    grouped: set[str] = set()
+    for keys, c in correlation_groups(scenario):
+        grouped.update(keys)
+        z = np.column_stack([param_stream(seed, block, k).standard_normal(n) for k in keys])
+        u = ndtr(z @ copula_factor(c).T)
+        for j, k in enumerate(keys):
+            out[k] = np.asarray(dists[k].ppf(u[:, j]), dtype=np.float64)
+    for key, dist in dists.items():
+        if key in grouped:
+            continue
+        if dist.is_fixed:
+            out[key] = np.full(n, dist.median(), dtype=np.float64)
+        else:
+            out[key] = np.asarray(dist.sample(param_stream(seed, block, key), n), dtype=np.float64)
+    for key, p in bernoulli_parameters(scenario).items():
+        out[key] = bernoulli(seed, block, key, p, n)
+    if "revenue.initial_growth" not in out:
+        out["revenue.initial_growth"] = out["revenue.growth"]
+    return {k: out[k] for k in _ordered(dists, out)}
+
+
+def bernoulli(seed: int, block: int, key: str, p: float, n: int) -> np.ndarray:
+    """1.0 where the event happens (probability ``p``), else 0.0; exact for p in {0, 1}."""
+    if p <= 0.0:
+        return np.zeros(n)
+    if p >= 1.0:
+        return np.ones(n)
+    return (param_stream(seed, block, key).random(n) < p).astype(np.float64)
+
+
+def central_parameters(scenario: "Scenario") -> dict[str, float]:
+    """Parameters of the central case: medians, and Bernoulli values at their probabilities."""
+    from sim.config import bernoulli_parameters
+
+    out = {k: float(d.median()) for k, d in _uncertain(scenario).items()}
+    out.update({k: float(p) for k, p in bernoulli_parameters(scenario).items()})
+    out.setdefault("revenue.initial_growth", out["revenue.growth"])
+    return out
+
+
+def _uncertain(scenario: "Scenario"):
+    from sim.config import uncertain_parameters
+
+    return uncertain_parameters(scenario)
+
+
+def _ordered(dists, out) -> list[str]:
+    first = [k for k in dists]
+    return first + [k for k in out if k not in dists]
