@@ -764,6 +764,9 @@ def _problem(error: dict[str, Any], loc: Sequence[Any]) -> tuple[str, str]:
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "", f"expected a table, got {describe_value(value)}"
     if kind in ("tuple_type", "list_type"):
+        path = ".".join(str(x) for x in loc)
+        if path in TABLE_ARRAYS or path == "correlations":
+            return "", f"expected an array of tables ([[{path}]]), got {describe_value(value)}"
         return "", f"expected an array, got {describe_value(value)}"
     if kind == "is_instance_of":
         return "", f"expected a number or a distribution table, got {describe_value(value)}"

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import special
 
-from sim.units import parse_money, parse_number
+from sim.units import describe_value, parse_money, parse_number
 
 __all__ = [
     "Dist",
@@ -725,6 +725,8 @@ def parse_dist(value: Any, money: bool = False) -> Dist:
     """
     if isinstance(value, Dist):
         return value
+    if isinstance(value, (list, tuple, bool)) or value is None:
+        raise ParamError(f"expected a number or a distribution table, got {describe_value(value)}")
     if not isinstance(value, dict):
         return Fixed(parse_money(value) if money else parse_number(value))
     known = ", ".join(FAMILIES)
