@@ -27,7 +27,6 @@ N_FIELDS = 9
 # Rows of ``year_counts`` and entries of ``path_counts``.
 C_BREACH_YEAR, C_COMPRESSION, C_NET_LOSS, C_BELOW_BASE = range(4)
 C_COMPRESSION_ANY, C_BREACH_AND_COMPRESSION, C_SHORTFALL_PATHS = range(3)
-CHUNK = 128  # paths advanced together, step by step (hides the latency of each path's serial chain)
 
 
 @njit
@@ -154,9 +153,8 @@ def draw_events(m, rng, n):
 def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, random, series, first_breach, year_counts, path_counts, sums):
     """Simulate ``theta.shape[1]`` paths of one block.
 
-    Paths advance ``CHUNK`` at a time, step by step, so that the CPU overlaps
-    independent paths; random numbers are still drawn path by path (the
-    order of docs/DRAWS.md), into per-chunk buffers.
+    Paths run one after the other, step by step, drawing their normals in
+    the order of docs/DRAWS.md.
 
     Parameters
     ----------
@@ -222,209 +220,181 @@ def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, ran
         ev_step = np.zeros(0, dtype=np.int64)
         ev_size = np.zeros(0, dtype=np.float64)
 
-    P = CHUNK
-    z_buf = np.zeros((P, K))
-    w_buf = np.zeros((P, K))
-    p_buf = np.zeros((P, K))
-    jump_rev = np.zeros((P, K))
-    jump_price = np.zeros((P, K))
-    fine_frac = np.zeros((n_fine, P, K))
-    fine_pay = np.zeros((P, K))
-    eff_coef = np.zeros((n_sil, P))
-    log_r = np.empty(P)
-    g = np.empty(P)
-    log_vp = np.empty(P)
-    fixed = np.empty(P)
-    growth_factor = np.empty(P)
-    nol = np.empty(P)
-    used = np.empty(P)
-    cash = np.empty(P)
-    lowest = np.empty(P)
-    breach = np.empty(P, dtype=np.int64)
-    acc = np.empty((7, P))  # revenue, OI, NI, FCF, cloud, shortfall, fines of the year so far
-    shortfall_any = np.empty(P, dtype=np.bool_)
-    compressed_any = np.empty(P, dtype=np.bool_)
+    jump_rev = np.zeros(K)
+    jump_price = np.zeros(K)
+    fine_frac = np.zeros((n_fine, K))
+    fine_pay = np.zeros(K)
+    eff_coef = np.zeros(n_sil)
 
-    for c0 in range(0, n, P):
-        p = min(P, n - c0)
-        # ---- random numbers of this chunk, path by path (docs/DRAWS.md)
-        for i in range(p):
-            if draw_z:
-                for k in range(K):
-                    z_buf[i, k] = rng_revenue.standard_normal()
-            if draw_w:
-                for k in range(K):
-                    w_buf[i, k] = rng_growth.standard_normal()
-            if draw_p:
-                for k in range(K):
-                    p_buf[i, k] = rho * z_buf[i, k] + rho_c * rng_price.standard_normal()
-        # ---- events of this chunk -> per-step buffers
-        jump_rev[:p] = 0.0
-        jump_price[:p] = 0.0
-        fine_frac[:, :p] = 0.0
-        fine_pay[:p] = 0.0
+    for i in range(n):
+        # ---- events of this path -> per-step buffers
+        jump_rev[:] = 0.0
+        jump_price[:] = 0.0
+        fine_frac[:, :] = 0.0
+        fine_pay[:] = 0.0
         for e in range(n_proc):
             kind = ev_kind[e]
-            for i in range(p):
-                for j in range(ev_start[e, c0 + i], ev_start[e, c0 + i + 1]):
-                    k = ev_step[j]
-                    c = ev_size[j]
-                    if kind == SHOCK:
-                        jump_rev[i, k] += math.log(1.0 + max(c, -0.99))
-                    elif kind == SHIFT:
-                        jump_price[i, k] += math.log(max(1.0 + ev_share[e] * c, 0.01))
-                    else:
-                        f = ev_index[e]
-                        fine_frac[f, i, k] += min(max(c, 0.0), fine_cap[f])
-        # ---- initial state
-        for i in range(p):
-            col = c0 + i
-            log_r[i] = log_r0
-            g[i] = theta[G0, col]
-            log_vp[i] = log_v0
-            growth_factor[i] = math.exp(theta[FIXED_GROWTH, col] * dt)
-            fixed[i] = (opex0 - spend0 - theta[VAR_SHARE, col] * revenue0) * dt
-            nol[i] = nol0
-            used[i] = 0.0
-            cash[i] = theta[CASH0, col]
-            lowest[i] = np.inf
-            breach[i] = 0
-            shortfall_any[i] = False
-            compressed_any[i] = False
-            for j in range(n_sil):
-                eff_coef[j, i] = sil_coef[j, 0] * (theta[col_sil_target + j, col] - sil_coef[j, 1]) * theta[col_sil_savings + j, col]
-        acc[:, :p] = 0.0
+            for j in range(ev_start[e, i], ev_start[e, i + 1]):
+                k = ev_step[j]
+                c = ev_size[j]
+                if kind == SHOCK:
+                    jump_rev[k] += math.log(1.0 + max(c, -0.99))
+                elif kind == SHIFT:
+                    jump_price[k] += math.log(max(1.0 + ev_share[e] * c, 0.01))
+                else:
+                    f = ev_index[e]
+                    fine_frac[f, k] += min(max(c, 0.0), fine_cap[f])
+
+        # ---- per-path parameters and initial state
+        cash = theta[CASH0, i]
+        tau = theta[TAX, i]
+        gbar = theta[GBAR, i]
+        g = theta[G0, i]
+        uplift = theta[UPLIFT, i] * theta[AI_ON, i]
+        delay = theta[DELAY, i]
+        eps = theta[ELASTICITY, i]
+        drift_p = (gamma + theta[DRIFT, i] - half_sp2) * dt
+        disc = theta[DISCOUNT, i]
+        v = theta[VAR_SHARE, i]
+        rate_dt = theta[RATE, i] * dt
+        fcf_extra = theta[NONCASH, i] - theta[CAPEX, i]
+        growth_factor = math.exp(theta[FIXED_GROWTH, i] * dt)
+        fixed = (opex0 - spend0 - v * revenue0) * dt
+        for j in range(n_sil):
+            eff_coef[j] = sil_coef[j, 0] * (theta[col_sil_target + j, i] - sil_coef[j, 1]) * theta[col_sil_savings + j, i]
+        log_r = log_r0
+        log_vp = log_v0  # log(V_k P_k), P_0 = 1
+        nol = nol0
+        used = 0.0  # committed usage cost so far (this year, or this term)
+        lowest = np.inf
+        breach = 0
+        shortfall_any = False
+        compressed_any = False
+        y_rev = y_oi = y_ni = y_fcf = y_cloud = y_sf = y_fines = 0.0
 
         for k in range(K):
-            t_prev = k * dt
-            committed = committed_steps[k]
-            year_end = year_end_steps[k]
-            y = step_year[k]
-            settle = committed > 0.0 and ((annual and year_end) or (not annual and k == term_step))
-            minimum = year_minimum[y] if annual else term_total
-            interest_expense = interest_steps[k]
-            for i in range(p):
-                col = c0 + i
-                # ---- revenue (MODEL.md section 3)
-                uplift = theta[UPLIFT, col] * theta[AI_ON, col]
-                u = 0.0
-                if uplift != 0.0:
-                    delay = theta[DELAY, col]
-                    if ramp_years > 0.0:
-                        u = uplift * min(max((t_prev - delay) / ramp_years, 0.0), 1.0)
-                    elif t_prev >= delay:
-                        u = uplift
-                gi = g[i]
-                d_log_r = (gi + u - half_s2) * dt + sigma * sq * z_buf[i, k] + jump_rev[i, k]
-                log_r[i] += d_log_r
-                r_k = math.exp(log_r[i])
-                rev = r_k * dt
-                g[i] = gi + kappa * (theta[GBAR, col] - gi) * dt + eta * sq * w_buf[i, k]
+            # ---- revenue (MODEL.md section 3)
+            u = 0.0
+            if uplift != 0.0:
+                t_prev = k * dt
+                if ramp_years > 0.0:
+                    u = uplift * min(max((t_prev - delay) / ramp_years, 0.0), 1.0)
+                elif t_prev >= delay:
+                    u = uplift
+            z = rng_revenue.standard_normal() if draw_z else 0.0
+            d_log_r = (g + u - half_s2) * dt + sigma * sq * z + jump_rev[k]
+            log_r += d_log_r
+            r_k = math.exp(log_r)
+            rev = r_k * dt
+            if draw_w:
+                g += kappa * (gbar - g) * dt + eta * sq * rng_growth.standard_normal()
+            else:
+                g += kappa * (gbar - g) * dt
 
-                # ---- cloud bill and commitment (section 4)
-                cloud = 0.0
-                shortfall = 0.0
-                if has_cloud:
-                    lv = log_vp[i] + (gamma + theta[DRIFT, col] - half_sp2) * dt + theta[ELASTICITY, col] * d_log_r
-                    lv += sigma_p * sq * p_buf[i, k] + jump_price[i, k]
-                    log_vp[i] = lv
-                    eff = 1.0
-                    for j in range(n_sil):
-                        eff -= eff_coef[j, i] * sil_ramp[j, k]
-                    cloud = math.exp(lv) * eff * (1.0 - theta[DISCOUNT, col] * committed) * dt
-                    if committed > 0.0:
-                        used[i] += cloud
-                        if settle:
-                            shortfall = max(0.0, minimum - used[i])
-                            used[i] = 0.0
-                            if shortfall > 0.0:
-                                shortfall_any[i] = True
-                    cloud += shortfall
+            # ---- cloud bill and commitment (section 4)
+            cloud = 0.0
+            shortfall = 0.0
+            if has_cloud:
+                log_vp += drift_p + eps * d_log_r + jump_price[k]
+                if draw_p:
+                    log_vp += sigma_p * sq * (rho * z + rho_c * rng_price.standard_normal())
+                eff = 1.0
+                for j in range(n_sil):
+                    eff -= eff_coef[j] * sil_ramp[j, k]
+                committed = committed_steps[k]
+                cloud = math.exp(log_vp) * eff * (1.0 - disc * committed) * dt
+                if committed > 0.0:
+                    used += cloud
+                    if annual:
+                        if year_end_steps[k]:
+                            shortfall = max(0.0, year_minimum[step_year[k]] - used)
+                            used = 0.0
+                    elif k == term_step:
+                        shortfall = max(0.0, term_total - used)
+                    if shortfall > 0.0:
+                        shortfall_any = True
+                cloud += shortfall
 
-                # ---- operating costs, fines, profit (section 5)
-                fixed[i] *= growth_factor[i]
-                programs = 0.0
-                for j in range(n_prog):
-                    programs += theta[col_program + j, col] * program_active[j, k]
-                for f in range(n_fine):
-                    frac = fine_frac[f, i, k]
-                    if frac > 0.0:
-                        pay = k + fine_lag[f]
-                        if pay < K:
-                            fine_pay[i, pay] += frac * r_k
-                fines = fine_pay[i, k]
-                oi = rev - (theta[VAR_SHARE, col] * rev + fixed[i] + programs * dt + cloud + fines)
+            # ---- operating costs, fines, profit (section 5)
+            fixed *= growth_factor
+            programs = 0.0
+            for j in range(n_prog):
+                programs += theta[col_program + j, i] * program_active[j, k]
+            for f in range(n_fine):
+                frac = fine_frac[f, k]
+                if frac > 0.0:
+                    pay = k + fine_lag[f]
+                    if pay < K:
+                        fine_pay[pay] += frac * r_k
+            fines = fine_pay[k]
+            oi = rev - (v * rev + fixed + programs * dt + cloud + fines)
 
-                # ---- tax, cash and financing (section 6)
-                c_prev = cash[i]
-                pre_tax = oi + theta[RATE, col] * max(c_prev, 0.0) * dt - interest_expense
-                if pre_tax <= 0.0:
-                    nol[i] -= pre_tax
-                    tax = 0.0
-                else:
-                    offset = min(nol[i], pre_tax)
-                    nol[i] -= offset
-                    tax = theta[TAX, col] * (pre_tax - offset)
-                ni = pre_tax - tax
-                fcf = ni + (theta[NONCASH, col] - theta[CAPEX, col]) * rev
-                debt = 0.0
-                for j in range(n_debt):
-                    debt += theta[col_debt + j, col] * debt_due[j, k]
-                buyback = 0.0
-                if has_buybacks:
-                    buyback = bb_annual * dt + bb_share * max(fcf, 0.0)
-                    if c_prev + fcf - debt - buyback < bb_min:
-                        buyback = 0.0
-                c_new = c_prev + fcf - debt - buyback
-                cash[i] = c_new
+            # ---- tax, cash and financing (section 6)
+            pre_tax = oi + rate_dt * max(cash, 0.0) - interest_steps[k]
+            if pre_tax <= 0.0:
+                nol -= pre_tax
+                tax = 0.0
+            else:
+                offset = min(nol, pre_tax)
+                nol -= offset
+                tax = tau * (pre_tax - offset)
+            ni = pre_tax - tax
+            fcf = ni + fcf_extra * rev
+            debt = 0.0
+            for j in range(n_debt):
+                debt += theta[col_debt + j, i] * debt_due[j, k]
+            buyback = 0.0
+            if has_buybacks:
+                buyback = bb_annual * dt + bb_share * max(fcf, 0.0)
+                if cash + fcf - debt - buyback < bb_min:
+                    buyback = 0.0
+            cash = cash + fcf - debt - buyback
 
-                # ---- outputs (section 7)
-                if c_new < lowest[i]:
-                    lowest[i] = c_new
-                if breach[i] == 0 and c_new < cash_floor:
-                    breach[i] = k + 1
-                if record_steps:
-                    series[col, step_col + k] = c_new
-                acc[0, i] += rev
-                acc[1, i] += oi
-                acc[2, i] += ni
-                acc[3, i] += fcf
-                acc[4, i] += cloud
-                acc[5, i] += shortfall
-                acc[6, i] += fines
-                if year_end:
-                    margin = acc[1, i] / acc[0, i]
-                    series[col, 1 + F_CASH_END * Y + y] = c_new
-                    series[col, 1 + F_REVENUE * Y + y] = acc[0, i]
-                    series[col, 1 + F_OI * Y + y] = acc[1, i]
-                    series[col, 1 + F_NI * Y + y] = acc[2, i]
-                    series[col, 1 + F_FCF * Y + y] = acc[3, i]
-                    series[col, 1 + F_MARGIN * Y + y] = margin
-                    series[col, 1 + F_CLOUD * Y + y] = acc[4, i]
-                    series[col, 1 + F_SHORTFALL * Y + y] = acc[5, i]
-                    series[col, 1 + F_FINES * Y + y] = acc[6, i]
-                    if margin < threshold:
-                        year_counts[C_COMPRESSION, y] += 1
-                        compressed_any[i] = True
-                    if acc[2, i] < 0.0:
-                        year_counts[C_NET_LOSS, y] += 1
-                    if has_base_ni and acc[2, i] < base_ni:
-                        year_counts[C_BELOW_BASE, y] += 1
-                    for a in range(7):
-                        acc[a, i] = 0.0
+            # ---- outputs (section 7)
+            if cash < lowest:
+                lowest = cash
+            if breach == 0 and cash < cash_floor:
+                breach = k + 1
+            if record_steps:
+                series[i, step_col + k] = cash
+            y_rev += rev
+            y_oi += oi
+            y_ni += ni
+            y_fcf += fcf
+            y_cloud += cloud
+            y_sf += shortfall
+            y_fines += fines
+            if year_end_steps[k]:
+                y = step_year[k]
+                margin = y_oi / y_rev
+                series[i, 1 + F_CASH_END * Y + y] = cash
+                series[i, 1 + F_REVENUE * Y + y] = y_rev
+                series[i, 1 + F_OI * Y + y] = y_oi
+                series[i, 1 + F_NI * Y + y] = y_ni
+                series[i, 1 + F_FCF * Y + y] = y_fcf
+                series[i, 1 + F_MARGIN * Y + y] = margin
+                series[i, 1 + F_CLOUD * Y + y] = y_cloud
+                series[i, 1 + F_SHORTFALL * Y + y] = y_sf
+                series[i, 1 + F_FINES * Y + y] = y_fines
+                if margin < threshold:
+                    year_counts[C_COMPRESSION, y] += 1
+                    compressed_any = True
+                if y_ni < 0.0:
+                    year_counts[C_NET_LOSS, y] += 1
+                if has_base_ni and y_ni < base_ni:
+                    year_counts[C_BELOW_BASE, y] += 1
+                y_rev = y_oi = y_ni = y_fcf = y_cloud = y_sf = y_fines = 0.0
 
-        # ---- per-path results of the chunk
-        for i in range(p):
-            col = c0 + i
-            series[col, 0] = lowest[i]
-            first_breach[col] = breach[i]
-            if breach[i] > 0:
-                year_counts[C_BREACH_YEAR, step_year[breach[i] - 1]] += 1
-            if compressed_any[i]:
-                path_counts[C_COMPRESSION_ANY] += 1
-                if breach[i] > 0:
-                    path_counts[C_BREACH_AND_COMPRESSION] += 1
-            if shortfall_any[i]:
-                path_counts[C_SHORTFALL_PATHS] += 1
-            for s in range(series.shape[1]):
-                sums[s] += series[col, s]
+        # ---- per-path results
+        series[i, 0] = lowest
+        first_breach[i] = breach
+        if breach > 0:
+            year_counts[C_BREACH_YEAR, step_year[breach - 1]] += 1
+        if compressed_any:
+            path_counts[C_COMPRESSION_ANY] += 1
+            if breach > 0:
+                path_counts[C_BREACH_AND_COMPRESSION] += 1
+        if shortfall_any:
+            path_counts[C_SHORTFALL_PATHS] += 1
+        for s in range(series.shape[1]):
+            sums[s] += series[i, s]
