@@ -551,3 +551,156 @@ def test_summary_deterministic_probabilities():
     assert list(s["p_net_loss_by_year"]) == [0.0, 1.0, 0.0]
     close(s["min_cash"]["mean"], 60.0)
     close(s["by_year"]["cash_end"]["mean"], [70.0, 60.0, 80.0])
+
+
+# --------------------------------------------------------------------------
+# 11. the cloud bill, fixed costs, interest and cash conversion by hand
+# --------------------------------------------------------------------------
+
+# Deterministic company, 2 steps a year, 2 years (dt = 1/2, t_k = k/2):
+#   revenue R_k = 1000 e^{0.1 t_k} (growth 0.1, no noise), Rev_k = R_k dt;
+#   usage  log V_k = log 100 + gamma t_k + eps (log R_k - log R_0) = log 100 + (0.02 + 0.5 * 0.1) t_k;
+#   price  log P_k = mu t_k, mu = 0.03 (no volatility);
+#   silicon h = 0.5, a = 0.2, b = 0.6, T_m = 2, S = 0.5: E_k = 1 - 0.5 * 0.4 * min(t_k/2, 1) * 0.5;
+#   C_k = V_k P_k E_k dt (no commitment);
+#   F_0 = 800 - 100 - 0.2 * 1000 = 500, Fixed_k = 500 e^{0.05 t_k} dt, Variable_k = 0.2 Rev_k;
+#   programme by share 0.05 of operating costs: 40 a year, 20 a step, in 2025 only;
+#   OI_k = Rev_k - Variable_k - Fixed_k - programme_k - C_k;
+#   interest income 0.04 max(Cash_{k-1}, 0) dt; tax 20 % (PT > 0 throughout);
+#   FCF_k = NI_k + (0.10 - 0.03) Rev_k;  Cash_k = Cash_{k-1} + FCF_k, Cash_0 = 500.
+def _cloud_by_hand():
+    dt, rows = 0.5, []
+    cash = 500.0
+    for k in range(1, 5):
+        t = k * dt
+        rev = 1000 * math.exp(0.1 * t) * dt
+        c = 100 * math.exp((0.02 + 0.5 * 0.1 + 0.03) * t) * (1 - 0.5 * 0.4 * min(t / 2, 1) * 0.5) * dt
+        prog = 20.0 if k > 2 else 0.0
+        oi = rev - 0.2 * rev - 500 * math.exp(0.05 * t) * dt - prog - c
+        pt = oi + 0.04 * max(cash, 0.0) * dt
+        assert pt > 0
+        ni = 0.8 * pt
+        fcf = ni + 0.07 * rev
+        cash += fcf
+        rows.append((rev, c, oi, ni, fcf, cash))
+    a = np.array(rows)
+    per_year = a[:, :5].reshape(2, 2, 5).sum(axis=1)
+    return {
+        "revenue": per_year[:, 0],
+        "cloud_cost": per_year[:, 1],
+        "operating_income": per_year[:, 2],
+        "net_income": per_year[:, 3],
+        "fcf": per_year[:, 4],
+        "cash": a[:, 5],
+        "cash_end": a[1::2, 5],
+    }
+
+
+def test_cloud_costs_interest_by_hand(simulate):
+    d = config(
+        scenario={"steps_per_year": 2},
+        company={"revenue": 1000.0, "operating_costs": 800.0, "cash": 500.0, "tax_rate": 0.2},
+        revenue={"growth": 0.1},
+        cloud={
+            "spend": 100.0,
+            "usage_growth": 0.02,
+            "revenue_elasticity": 0.5,
+            "silicon": [{"name": "chip", "share": 0.5, "migrated_start": 0.2, "migrated_target": 0.6, "migration_years": 2, "savings": 0.5}],
+            "pricing": {"drift": 0.03},
+        },
+        operating_costs={
+            "variable_share": 0.2,
+            "fixed_growth": 0.05,
+            "programs": [{"name": "ai", "share": 0.05, "start_year": 2025, "years": 1}],
+        },
+        cash_flow={"interest_rate": 0.04, "noncash_share": 0.10, "capex_share": 0.03},
+    )
+    out = simulate(load(d), 1, 2, 2)
+    for key, v in _cloud_by_hand().items():
+        close(out[key], np.tile(v, (2, 1)))
+
+
+# --------------------------------------------------------------------------
+# 12. correlated pricing noise, per path
+# --------------------------------------------------------------------------
+
+# One step, flat usage (gamma = eps = 0), no revenue volatility but pricing volatility
+# sigma_P = 0.1 with revenue_correlation rho = 0.6: Z is drawn (docs/DRAWS.md) only for
+# the correlation, and Z^P = rho Z + sqrt(1 - rho^2) Z'.  Then
+#   cloud_cost = V_0 exp(mu - sigma_P^2/2 + sigma_P Z^P),  revenue = R_0 (no noise).
+def test_pricing_correlation_per_path(simulate):
+    n, seed, rho, sp, mu = 1_000, 17, 0.6, 0.1, 0.02
+    d = config(
+        scenario={"years": 1},
+        company={"revenue": 1000.0, "operating_costs": 800.0},
+        cloud={"spend": 100.0, "pricing": {"drift": mu, "volatility": sp, "revenue_correlation": rho}},
+    )
+    out = simulate(load(d), seed, n, n)
+    z = streams.stream(seed, 0, streams.REVENUE).standard_normal((n, 1))
+    zp = streams.stream(seed, 0, streams.PRICE).standard_normal((n, 1))
+    close(out["cloud_cost"], 100.0 * np.exp(mu - sp**2 / 2 + sp * (rho * z + math.sqrt(1 - rho**2) * zp)))
+    close(out["revenue"], 1000.0)
+
+
+# --------------------------------------------------------------------------
+# 13. fines: the revenue of the event step, and the lag rounded half up
+# --------------------------------------------------------------------------
+
+# Revenue grows deterministically, R_k = 100 e^{0.1 k/4}; fixed size f = 0.02, rate
+# lambda = 2, 4 steps a year, 2 years, lag 1 year (4 steps).  Year 2 pays the events of
+# year 1, each costing f R at the *event* step: events in step k ~ Poisson(lambda dt), so
+#   E[fines_2] = lambda dt f sum_{k=1..4} R_k,  Var = lambda dt sum_k (f R_k)^2 (compound
+#   Poisson) -> SE = sqrt(Var / N).  (Charging R at the payment step would be e^{0.1} more.)
+# Lag rounding, 4 steps a year, one year, flat R = 100: lag 0.125 y -> floor(0.5 + 0.5) = 1
+# step, so events of step 4 are dropped: E[fines] = lambda f R (3/4); lag 0.375 y ->
+# floor(1.5 + 0.5) = 2 steps: E = lambda f R (2/4).  Var = lambda (kept share) (f R)^2.
+def test_fines_event_step_revenue(simulate):
+    n, seed, lam, f = 20_000, 31, 2.0, 0.02
+    d = config(
+        scenario={"steps_per_year": 4},
+        revenue={"growth": 0.1},
+        company={"cash": 1000.0},
+        regulatory={"fines": [{"name": "x", "rate": lam, "size": f, "lag_years": 1.0}]},
+    )
+    out = simulate(load(d), seed, n, 8_192)
+    r = 100 * np.exp(0.1 * np.arange(1, 5) / 4)
+    mean = lam * 0.25 * f * r.sum()
+    se = math.sqrt(lam * 0.25 * np.sum((f * r) ** 2) / n)
+    close(out["fines"][:, 0], 0.0)
+    within_se(out["fines"][:, 1].mean(), mean, se)
+
+
+@pytest.mark.parametrize("lag, kept", [(0.125, 3), (0.375, 2), (0.0, 4)])
+def test_fines_lag_rounding(simulate, lag, kept):
+    n, seed, lam, f = 20_000, 32, 2.0, 0.02
+    d = config(
+        scenario={"years": 1, "steps_per_year": 4},
+        company={"cash": 1000.0},
+        regulatory={"fines": [{"name": "x", "rate": lam, "size": f, "lag_years": lag}]},
+    )
+    out = simulate(load(d), seed, n, n)
+    share = kept / 4
+    within_se(out["fines"][:, 0].mean(), lam * share * f * R0, f * R0 * math.sqrt(lam * share / n))
+
+
+# --------------------------------------------------------------------------
+# 14. rank correlation of per-path parameters (Gaussian copula)
+# --------------------------------------------------------------------------
+
+# With Pearson rho = 2 sin(pi rho_s / 6) on the normal scores, the Spearman correlation
+# of the two marginals is exactly rho_s (any continuous marginals: ranks are invariant).
+# The sample Spearman correlation has sd <= 1/sqrt(N - 1) (its null value; it shrinks
+# as |rho_s| grows), used as the SE.
+@pytest.mark.parametrize("rank", [0.7, -0.4])
+def test_copula_rank_correlation(rank):
+    from sim.sampling import draw_parameters
+
+    n = 20_000
+    d = config(
+        revenue={"growth": {"dist": "normal", "mean": 0.05, "sd": 0.03}},
+        operating_costs={"variable_share": {"dist": "triangular", "min": 0.1, "mode": 0.2, "max": 0.5}},
+        correlations=[{"between": ["revenue.growth", "operating_costs.variable_share"], "rank": rank}],
+    )
+    p = draw_parameters(load(d), 3, 0, n)
+    rho_s = stats.spearmanr(p["revenue.growth"], p["operating_costs.variable_share"])[0]
+    within_se(rho_s, rank, 1 / math.sqrt(n - 1))
