@@ -364,9 +364,12 @@ class Commitment(_Model):
             if not mins:
                 raise _Problem("must list at least one year's minimum", "minimums")
             if total is not None and abs(sum(mins) - total) > 1e-6:
-                raise _Problem(f"{_num(total)} does not match the sum of minimums {_num(sum(mins))}", "total")
+                raise _Problem(
+                    f"{_num(total)} does not match the sum of minimums {_num(sum(mins))} (change both, or give one)",
+                    "total",
+                )
             if years is not None and years != len(mins):
-                raise _Problem(f"{years} does not match the {len(mins)} minimums given", "years")
+                raise _Problem(f"{years} does not match the {len(mins)} minimums given (change both, or give one)", "years")
             _fill(self, total=float(sum(mins)), years=len(mins))
             return self
         if total is None and years is None:

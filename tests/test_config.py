@@ -352,8 +352,8 @@ ERRORS = [
     (_set("cloud.silicon.trainium.migration_years", 0), "cloud.silicon.trainium.migration_years: must be > 0 (got 0)"),
     (_del("cloud.silicon.trainium.migrated_target"), "cloud.silicon.trainium.migrated_target: required key missing"),
     # commitment
-    (_set("cloud.commitment.total", "4.1B"), "cloud.commitment.total: 4100 does not match the sum of minimums 4000"),
-    (_set("cloud.commitment.years", 7), "cloud.commitment.years: 7 does not match the 8 minimums given"),
+    (_set("cloud.commitment.total", "4.1B"), "cloud.commitment.total: 4100 does not match the sum of minimums 4000 (change both, or give one)"),
+    (_set("cloud.commitment.years", 7), "cloud.commitment.years: 7 does not match the 8 minimums given (change both, or give one)"),
     (
         _set("cloud.commitment.minimums", [1, "x"]),
         f"cloud.commitment.minimums: entry 2: malformed money 'x' {MONEY_HINT}",
