@@ -120,7 +120,16 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
     scn = _load(config, overrides)
     bar = _progress_bar(paths, quiet)
     try:
-        result = run_scenario(scn, paths, seed, threads=threads, block_size=block_size, quantiles=quantiles, progress=bar.update if bar else None)
+        result = run_scenario(
+            scn,
+            paths,
+            seed,
+            threads=threads,
+            block_size=block_size,
+            quantiles=quantiles,
+            record_steps=out_dir is not None,  # per-step cash feeds the saved tables and fan charts
+            progress=bar.update if bar else None,
+        )
     finally:
         if bar:
             bar.close()

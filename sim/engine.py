@@ -65,21 +65,27 @@ def prepare(scenario) -> Context:
     )
 
 
-def _run_kernel(ctx: Context, theta: np.ndarray, rngs, random: bool, lay: SeriesLayout) -> tuple[BlockStats, np.ndarray, np.ndarray]:
+def _run_kernel(ctx: Context, theta: np.ndarray, rngs, random: bool, lay: SeriesLayout, buffer: np.ndarray | None = None) -> tuple[BlockStats, np.ndarray, np.ndarray]:
     n = theta.shape[1]
-    series = np.zeros((n, lay.n_series))
+    # the kernel writes every cell, so a reused buffer needs no clearing
+    series = np.empty((n, lay.n_series)) if buffer is None else buffer[:n]
     first = np.zeros(n, dtype=np.int64)
     stats = BlockStats(n, np.zeros((4, ctx.n_years), dtype=np.int64), np.zeros(3, dtype=np.int64), np.zeros(lay.n_series))
     simulate_block(ctx.model, theta, *rngs, random, series, first, stats.year_counts, stats.path_counts, stats.sums)
     return stats, series, first
 
 
-def simulate_block_of_paths(ctx: Context, seed: int, block: int, n: int, lay: SeriesLayout) -> tuple[BlockStats, np.ndarray, np.ndarray]:
-    """Simulate block ``block`` (``n`` paths): its statistics, series matrix (n, S) and first-breach steps (n,)."""
+def simulate_block_of_paths(
+    ctx: Context, seed: int, block: int, n: int, lay: SeriesLayout, buffer: np.ndarray | None = None
+) -> tuple[BlockStats, np.ndarray, np.ndarray]:
+    """Simulate block ``block`` (``n`` paths): its statistics, series matrix (n, S) and first-breach steps (n,).
+
+    ``buffer`` (at least (n, S)) receives the series matrix when given.
+    """
     params = draw_parameters(ctx.scenario, seed, block, n)
     theta = build_theta(ctx.layout, params, n)
     rngs = [streams.stream(seed, block, p) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE, streams.EVENTS)]
-    return _run_kernel(ctx, theta, rngs, True, lay)
+    return _run_kernel(ctx, theta, rngs, True, lay, buffer)
 
 
 def block_sizes(paths: int, block_size: int) -> list[int]:
@@ -182,14 +188,18 @@ def run_blocks(
     lock = threading.Lock()
 
     def work(b: int, n: int):
-        stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay)
         if exact:
+            stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay)
             return stats, series
         sketch = getattr(local, "sketch", None)
         if sketch is None:
+            # one sketch and one series buffer per thread: counts merge
+            # exactly in any order, and the buffer is reused block after block
             sketch = local.sketch = QuantileSketch(lay.n_series)
+            local.buffer = np.empty((block_size, lay.n_series))
             with lock:
                 sketches.append(sketch)
+        stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay, local.buffer)
         sketch.add(series)
         return stats, None
 

@@ -94,15 +94,11 @@ def draw_size(rng, code, p0, p1, p2, p3, values, cumw, e, length):
 
 
 @njit
-def _grow_int(a, n):
-    out = np.empty(n, dtype=np.int64)
-    out[: a.shape[0]] = a
-    return out
-
-
-@njit
-def _grow_float(a, n):
-    out = np.empty(n, dtype=np.float64)
+def _reserve(a, n):
+    """``a`` itself if it holds ``n`` items, else a copy with room to grow (amortised doubling)."""
+    if a.shape[0] >= n:
+        return a
+    out = np.empty(max(n, 2 * a.shape[0]), dtype=a.dtype)
     out[: a.shape[0]] = a
     return out
 
@@ -128,8 +124,12 @@ def draw_events(m, rng, n):
     n_proc = ev_mean.shape[0]
     K = m.n_steps
     start = np.zeros((n_proc, n + 1), dtype=np.int64)
-    step = np.empty(0, dtype=np.int64)
-    size = np.empty(0, dtype=np.float64)
+    expected = 0.0
+    for e in range(n_proc):
+        expected += ev_mean[e]
+    capacity = int(1.25 * expected * n) + 64
+    step = np.empty(capacity, dtype=np.int64)
+    size = np.empty(capacity, dtype=np.float64)
     total = 0
     for e in range(n_proc):
         first = total
@@ -138,8 +138,8 @@ def draw_events(m, rng, n):
         for i in range(n):
             total += rng.poisson(lam)
             start[e, i + 1] = total
-        step = _grow_int(step, total)
-        size = _grow_float(size, total)
+        step = _reserve(step, total)
+        size = _reserve(size, total)
         for j in range(first, total):
             s = int(rng.random() * K)
             step[j] = s if s < K else K - 1

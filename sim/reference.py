@@ -316,14 +316,19 @@ def _simulate(scn: "Scenario", g: _Grid, p: dict, Z, W, ZP, J, S, fines) -> dict
 
 
 def _events(rng: np.random.Generator, rate: float, dist, years: int, K: int, n_b: int):
-    """Events of one Poisson process: (path index, 0-based step, size) arrays."""
+    """Events of one Poisson process: (flat index path * K + step, size) arrays."""
     counts = rng.poisson(rate * years, n_b)
     total = int(counts.sum())
     steps = np.floor(rng.random(total) * K).astype(np.int64)
     sizes = np.asarray(dist.sample(rng, total), dtype=np.float64)
     sizes = np.broadcast_to(sizes, (total,))
-    paths = np.repeat(np.arange(n_b), counts)
-    return paths, steps, sizes
+    flat = np.repeat(np.arange(n_b, dtype=np.int64) * K, counts) + steps
+    return flat, sizes
+
+
+def _per_step(flat: np.ndarray, values: np.ndarray, n_b: int, K: int) -> np.ndarray:
+    """Sum event values into an (n_b, K) array (events of one step add up)."""
+    return np.bincount(flat, weights=values, minlength=n_b * K).reshape(n_b, K)
 
 
 def _block_inputs(scn: "Scenario", g: _Grid, seed: int, b: int, n_b: int):
@@ -346,27 +351,24 @@ def _block_inputs(scn: "Scenario", g: _Grid, seed: int, b: int, n_b: int):
     for shock in rev_cfg.shocks:
         if shock.rate <= 0:
             continue
-        paths, steps, c = _events(rng, shock.rate, shock.change, g.Y, K, n_b)
-        if J is None:
-            J = np.zeros((n_b, K))
-        np.add.at(J, (paths, steps), np.log1p(np.maximum(c, -0.99)))
+        flat, c = _events(rng, shock.rate, shock.change, g.Y, K, n_b)
+        jumps = _per_step(flat, np.log1p(np.maximum(c, -0.99)), n_b, K)
+        J = jumps if J is None else J + jumps
     for shift in pricing.shifts:
         if shift.rate <= 0:
             continue
-        paths, steps, c = _events(rng, shift.rate, shift.change, g.Y, K, n_b)
-        if S is None:
-            S = np.zeros((n_b, K))
-        np.add.at(S, (paths, steps), np.log(np.maximum(1.0 + shift.share * c, 0.01)))
+        flat, c = _events(rng, shift.rate, shift.change, g.Y, K, n_b)
+        jumps = _per_step(flat, np.log(np.maximum(1.0 + shift.share * c, 0.01)), n_b, K)
+        S = jumps if S is None else S + jumps
     fines = []
     for fine in scn.regulatory.fines:
         if fine.rate <= 0:
             continue
-        paths, steps, f = _events(rng, fine.rate, fine.size, g.Y, K, n_b)
+        flat, f = _events(rng, fine.rate, fine.size, g.Y, K, n_b)
         f = np.maximum(f, 0.0)
         if fine.cap is not None:
             f = np.minimum(f, fine.cap)
-        size = np.zeros((n_b, K))
-        np.add.at(size, (paths, steps), f)
+        size = _per_step(flat, f, n_b, K)
         lag = int(math.floor(fine.lag_years * g.n + 0.5))
         fines.append((size, lag))
     return Z, W, ZP, J, S, fines

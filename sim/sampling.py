@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from functools import lru_cache
+
+from scipy.interpolate import CubicSpline
 from scipy.special import ndtr
 
 from sim.streams import param_stream
@@ -108,9 +111,9 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int) -> dict
     for keys, c in correlation_groups(scenario):
         grouped.update(keys)
         z = np.column_stack([param_stream(seed, block, k).standard_normal(n) for k in keys])
-        u = ndtr(z @ copula_factor(c).T)
+        mixed = z @ copula_factor(c).T
         for j, k in enumerate(keys):
-            out[k] = np.asarray(dists[k].ppf(u[:, j]), dtype=np.float64)
+            out[k] = normal_to(dists[k], mixed[:, j])
     for key, dist in dists.items():
         if key in grouped:
             continue
@@ -123,6 +126,32 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int) -> dict
     if "revenue.initial_growth" not in out:
         out["revenue.initial_growth"] = out["revenue.growth"]
     return {k: out[k] for k in _ordered(dists, out)}
+
+
+# Families whose inverse CDF has no closed form: scipy's betaincinv costs
+# about 1.3 us a value, more than simulating the rest of the path.
+_SPLINE_FAMILIES = ("pert", "beta", "truncnormal")
+Z_LIMIT = 8.5  # P(|Z| > 8.5) ~ 2e-17: beyond any draw that matters
+Z_STEP = 1.0 / 128
+
+
+def normal_to(dist, z: np.ndarray) -> np.ndarray:
+    """Map standard normal scores ``z`` to ``dist``: ``dist.ppf(ndtr(z))``.
+
+    For pert, beta and truncated normal the composite function is read from a
+    cubic spline through its exact values on a grid of ``z`` (step 1/128,
+    ``|z| <= 8.5``; the error is below 1e-10 of the distribution's range,
+    tested in ``tests/test_sampling.py``), 20x faster than scipy's inverse.
+    """
+    if dist.family in _SPLINE_FAMILIES:
+        return _spline(dist)(np.clip(z, -Z_LIMIT, Z_LIMIT))
+    return np.asarray(dist.ppf(ndtr(z)), dtype=np.float64)
+
+
+@lru_cache(maxsize=256)
+def _spline(dist) -> CubicSpline:
+    grid = np.arange(-Z_LIMIT, Z_LIMIT + Z_STEP / 2, Z_STEP)
+    return CubicSpline(grid, np.asarray(dist.ppf(ndtr(grid)), dtype=np.float64))
 
 
 def bernoulli(seed: int, block: int, key: str, p: float, n: int) -> np.ndarray:

@@ -30,12 +30,17 @@ ABSOLUTE_ACCURACY = 2.0**MIN_EXP
 
 
 @njit
-def _count_into(values, counts):
-    """Add ``values`` (n, S) into ``counts`` (S, N_BUCKETS) by bucket key."""
+def _count_into(values, counts, lo, hi):
+    """Add ``values`` (n, S) into ``counts`` (S, N_BUCKETS); track min and max per series."""
     n, s_count = values.shape
     for i in range(n):
         for s in range(s_count):
-            counts[s, _key(values[i, s]) + TOP] += 1
+            x = values[i, s]
+            counts[s, _key(x) + TOP] += 1
+            if x < lo[s]:
+                lo[s] = x
+            if x > hi[s]:
+                hi[s] = x
 
 
 @njit(inline="always")
@@ -77,10 +82,7 @@ class QuantileSketch:
 
     def add(self, values: np.ndarray) -> None:
         """Count a block of values, shape (n, n_series)."""
-        if values.shape[0]:
-            _count_into(np.ascontiguousarray(values, dtype=np.float64), self.counts)
-            np.minimum(self.lo, values.min(axis=0), out=self.lo)
-            np.maximum(self.hi, values.max(axis=0), out=self.hi)
+        _count_into(np.ascontiguousarray(values, dtype=np.float64), self.counts, self.lo, self.hi)
 
     def merge(self, other: "QuantileSketch") -> None:
         """Add another sketch's counts (exact, order-free)."""
