@@ -73,6 +73,8 @@ __all__ = [
     "scenario_to_toml",
     "scenario_hash",
     "describe_scenario",
+    "validate_scenario",
+    "money_keys",
     "fixed_costs",
     "variable_share_max",
 ]
