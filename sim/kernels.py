@@ -279,7 +279,7 @@ def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, ran
                 t_prev = k * dt
                 if ramp_years > 0.0:
                     u = uplift * min(max((t_prev - delay) / ramp_years, 0.0), 1.0)
-                elif t_prev >= delay:
+                elif t_prev >= delay - 1e-9:  # tolerance: k*dt for n = 12 is not exact in binary
                     u = uplift
             z = rng_revenue.standard_normal() if draw_z else 0.0
             d_log_r = (g + u - half_s2) * dt + sigma * sq * z + jump_rev[k]

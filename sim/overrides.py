@@ -147,4 +147,29 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, 
     for text in overrides:
         parts, value = parse_override(text)
         _set(out, parts, value)
+    keys = override_keys(overrides)
+    if "cloud.commitment.total" in keys and "cloud.commitment.minimums" not in keys:
+        _rescale_minimums(out)
     return out
+
+
+def _rescale_minimums(raw: dict[str, Any]) -> None:
+    """A new commitment total keeps the shape of the yearly minimums.
+
+    ``--set cloud.commitment.total=5B`` on a deal with explicit minimums scales
+    every minimum by new total / old total, which is what "a bigger deal on the
+    same ramp" means; otherwise the total would contradict the minimums.
+    """
+    from sim.units import parse_money
+
+    commitment = raw.get("cloud", {}).get("commitment")
+    if not isinstance(commitment, dict) or not isinstance(commitment.get("minimums"), list):
+        return
+    try:
+        total = parse_money(commitment["total"])
+        minimums = [parse_money(m) for m in commitment["minimums"]]
+    except (KeyError, TypeError, ValueError):
+        return  # validation reports the bad value with its key
+    old = sum(minimums)
+    if old > 0:
+        commitment["minimums"] = [m * total / old for m in minimums]

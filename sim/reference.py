@@ -212,7 +212,7 @@ def _simulate(scn: "Scenario", g: _Grid, p: dict, Z, W, ZP, J, S, fines) -> dict
             if ramp_years > 0:
                 ramp = np.clip((g.t_prev[k] - delay) / ramp_years, 0.0, 1.0)
             else:
-                ramp = (g.t_prev[k] >= delay).astype(np.float64)
+                ramp = (g.t_prev[k] >= delay - 1e-9).astype(np.float64)  # a delay of 5/12 starts in month 6
             u = a_u * ramp
         d_log_r = (growth + u - 0.5 * sigma * sigma) * dt
         if Z is not None:
