@@ -59,22 +59,43 @@ class BlockStats:
     year_counts: np.ndarray  # (4, Y): first breach in y, compression, net loss, NI below base
     path_counts: np.ndarray  # (3,): compression in any year, breach and compression, any shortfall
     sums: np.ndarray  # (n_series,) sums of every series column
+    step_counts: np.ndarray  # (K,) paths whose first breach is at step k
+    debt_counts: np.ndarray  # (J,) paths short of the principal at debt j's maturity
+    cloud_parts: np.ndarray  # (3, Y) sums of usage at base prices, at current prices, after silicon
+
+    @classmethod
+    def empty(cls, n: int, n_years: int, n_steps: int, n_debts: int, n_series: int) -> "BlockStats":
+        return cls(
+            n,
+            np.zeros((4, n_years), dtype=np.int64),
+            np.zeros(3, dtype=np.int64),
+            np.zeros(n_series),
+            np.zeros(n_steps, dtype=np.int64),
+            np.zeros(n_debts, dtype=np.int64),
+            np.zeros((3, n_years)),
+        )
 
 
 class Totals:
     """Block statistics merged in block order (float sums: fixed order, fixed result)."""
 
-    def __init__(self, n_years: int, n_series: int):
+    def __init__(self, n_years: int, n_steps: int, n_debts: int, n_series: int):
         self.n = 0
         self.year_counts = np.zeros((4, n_years), dtype=np.int64)
         self.path_counts = np.zeros(3, dtype=np.int64)
         self.sums = np.zeros(n_series)
+        self.step_counts = np.zeros(n_steps, dtype=np.int64)
+        self.debt_counts = np.zeros(n_debts, dtype=np.int64)
+        self.cloud_parts = np.zeros((3, n_years))
 
     def add(self, s: BlockStats) -> None:
         self.n += s.n
         self.year_counts += s.year_counts
         self.path_counts += s.path_counts
         self.sums += s.sums
+        self.step_counts += s.step_counts
+        self.debt_counts += s.debt_counts
+        self.cloud_parts += s.cloud_parts
 
     @property
     def breach_by_year(self) -> np.ndarray:

@@ -70,8 +70,11 @@ def _run_kernel(ctx: Context, theta: np.ndarray, rngs, random: bool, lay: Series
     # the kernel writes every cell, so a reused buffer needs no clearing
     series = np.empty((n, lay.n_series)) if buffer is None else buffer[:n]
     first = np.zeros(n, dtype=np.int64)
-    stats = BlockStats(n, np.zeros((4, ctx.n_years), dtype=np.int64), np.zeros(3, dtype=np.int64), np.zeros(lay.n_series))
-    simulate_block(ctx.model, theta, *rngs, random, series, first, stats.year_counts, stats.path_counts, stats.sums)
+    stats = BlockStats.empty(n, ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series)
+    simulate_block(
+        ctx.model, theta, *rngs, random, series, first,
+        stats.year_counts, stats.path_counts, stats.sums, stats.step_counts, stats.debt_counts, stats.cloud_parts,
+    )
     return stats, series, first
 
 
@@ -203,7 +206,7 @@ def run_blocks(
         sketch.add(series)
         return stats, None
 
-    totals = Totals(ctx.n_years, lay.n_series)
+    totals = Totals(ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series)
     ready: dict[int, tuple[BlockStats, np.ndarray | None]] = {}
     next_merge = 0
 

@@ -150,7 +150,9 @@ def draw_events(m, rng, n):
 
 
 @njit
-def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, random, series, first_breach, year_counts, path_counts, sums):
+def simulate_block(
+    m, theta, rng_revenue, rng_growth, rng_price, rng_events, random, series, first_breach, year_counts, path_counts, sums, step_counts, debt_counts, cloud_parts
+):
     """Simulate ``theta.shape[1]`` paths of one block.
 
     Paths run one after the other, step by step, drawing their normals in
@@ -180,6 +182,16 @@ def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, ran
         with any commitment shortfall.
     sums : float64 array (S,), accumulated
         Sum over paths of every series column (for means).
+    step_counts : int64 array (K,), accumulated
+        Paths whose first breach is at step k.
+    debt_counts : int64 array (J,), accumulated
+        Paths where cash before repayment (Cash_{k-1} + FCF_k) is below the
+        principal due at debt j's maturity step (maturities inside the horizon).
+    cloud_parts : float64 array (3, Y), accumulated when per-step cash is recorded
+        Sums over paths of the year's usage at base prices (sum V_k dt), at
+        current prices (sum V_k P_k dt) and after silicon savings
+        (sum V_k P_k E_k dt): with the bill after discount they split the bill's
+        change into usage, price, silicon and discount.
     """
     # Unpack the Model once: arrays read from the tuple inside the loops would
     # each cost a reference-count update (measured: several times the maths).
@@ -264,6 +276,8 @@ def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, ran
             eff_coef[j] = sil_coef[j, 0] * (theta[col_sil_target + j, i] - sil_coef[j, 1]) * theta[col_sil_savings + j, i]
         log_r = log_r0
         log_vp = log_v0  # log(V_k P_k), P_0 = 1
+        log_p = 0.0  # log P_k, tracked only for the bill's decomposition
+        drift_price = (theta[DRIFT, i] - half_sp2) * dt
         nol = nol0
         used = 0.0  # committed usage cost so far (this year, or this term)
         lowest = np.inf
@@ -295,14 +309,22 @@ def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, ran
             cloud = 0.0
             shortfall = 0.0
             if has_cloud:
-                log_vp += drift_p + eps * d_log_r + jump_price[k]
+                d_log_p = jump_price[k]
                 if draw_p:
-                    log_vp += sigma_p * sq * (rho * z + rho_c * rng_price.standard_normal())
+                    d_log_p += sigma_p * sq * (rho * z + rho_c * rng_price.standard_normal())
+                log_vp += drift_p + eps * d_log_r + d_log_p
                 eff = 1.0
                 for j in range(n_sil):
                     eff -= eff_coef[j] * sil_ramp[j, k]
                 committed = committed_steps[k]
-                cloud = math.exp(log_vp) * eff * (1.0 - disc * committed) * dt
+                at_price = math.exp(log_vp) * dt
+                cloud = at_price * eff * (1.0 - disc * committed)
+                if record_steps:
+                    log_p += drift_price + d_log_p
+                    y = step_year[k]
+                    cloud_parts[0, y] += at_price / math.exp(log_p)
+                    cloud_parts[1, y] += at_price
+                    cloud_parts[2, y] += at_price * eff
                 if committed > 0.0:
                     used += cloud
                     if annual:
@@ -342,7 +364,11 @@ def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, ran
             fcf = ni + fcf_extra * rev
             debt = 0.0
             for j in range(n_debt):
-                debt += theta[col_debt + j, i] * debt_due[j, k]
+                due = debt_due[j, k]
+                if due > 0.0:
+                    debt += theta[col_debt + j, i] * due
+                    if cash + fcf < due:
+                        debt_counts[j] += 1
             buyback = 0.0
             if has_buybacks:
                 buyback = bb_annual * dt + bb_share * max(fcf, 0.0)
@@ -390,6 +416,7 @@ def simulate_block(m, theta, rng_revenue, rng_growth, rng_price, rng_events, ran
         first_breach[i] = breach
         if breach > 0:
             year_counts[C_BREACH_YEAR, step_year[breach - 1]] += 1
+            step_counts[breach - 1] += 1
         if compressed_any:
             path_counts[C_COMPRESSION_ANY] += 1
             if breach > 0:

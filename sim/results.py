@@ -121,8 +121,26 @@ def summarize(data) -> dict:
     if ctx.base_net_income is not None:
         summary["p_net_income_below_base_by_year"] = rates(t.below_base)
         summary["p_net_income_below_base_by_year_ci95"] = cis(t.below_base)
+    summary["p_cash_below_principal_at_maturity"] = [
+        {"name": d.name, "maturity": d.maturity, "principal": d.principal, **probability(int(c), n)}
+        for d, c, due in zip(scn.cash_flow.debt, t.debt_counts.tolist(), ctx.model.debt_due)
+        if due.any()  # matures inside the horizon
+    ]
+    summary["p_first_breach_by_step"] = (t.step_counts / n).tolist()
     if lay.record_steps:
         summary["by_step"] = {"cash": _by_series(quant, means, lay.steps)}
+        if ctx.model.has_cloud:
+            usage = t.cloud_parts / n
+            after_discount = np.asarray(by_year["cloud_cost"]["mean"]) - np.asarray(by_year["shortfall"]["mean"])
+            summary["cloud_bill_by_year"] = {
+                "base_year_bill": scn.cloud.spend,
+                "usage_at_base_prices": usage[0].tolist(),
+                "at_current_prices": usage[1].tolist(),
+                "after_silicon_savings": usage[2].tolist(),
+                "after_discount": after_discount.tolist(),
+                "shortfall": by_year["shortfall"]["mean"],
+                "minimums": ctx.model.year_minimum.tolist(),
+            }
     return summary
 
 
