@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable
 
@@ -152,6 +152,7 @@ def run_blocks(
     record_steps: bool = True,
     quantiles: str = "auto",
     progress: Callable[[int], None] | None = None,
+    executor=None,
 ) -> RunData:
     """Simulate ``paths`` paths and merge their block summaries.
 
@@ -171,7 +172,10 @@ def run_blocks(
         Exact quantiles keep every path's series; "auto" does so while that
         fits ``sim.aggregate.EXACT_BUDGET_BYTES``.
     progress : callable, optional
-        Called with the number of paths just finished, in the calling thread.
+        Called with the number of paths of each finished block.
+    executor : optional
+        Runs the block tasks (``parallelism`` and ``map_unordered``); default a
+        :class:`ThreadExecutor` with ``threads`` threads. Never changes results.
     """
     if paths < 1:
         raise ValueError("paths must be at least 1")
@@ -179,84 +183,114 @@ def run_blocks(
         raise ValueError("block size must be at least 1")
     if seed < 0:
         raise ValueError("seed must be non-negative")
-    threads = max(1, threads or os.cpu_count() or 1)
     t0 = time.perf_counter()
     ctx = prepare(scenario)
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, record_steps)
     sizes = block_sizes(paths, block_size)
     exact = use_exact(paths, lay, quantiles)
-    store = ExactQuantiles() if exact else None
-    sketches: list[QuantileSketch] = []
-    local = threading.local()
-    lock = threading.Lock()
-
-    def work(b: int, n: int):
-        if exact:
-            stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay)
-            return stats, series
-        sketch = getattr(local, "sketch", None)
-        if sketch is None:
-            # one sketch and one series buffer per thread: counts merge
-            # exactly in any order, and the buffer is reused block after block
-            sketch = local.sketch = QuantileSketch(lay.n_series)
-            local.buffer = np.empty((block_size, lay.n_series))
-            with lock:
-                sketches.append(sketch)
-        stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay, local.buffer)
-        sketch.add(series)
-        return stats, None
+    pool = executor if executor is not None else ThreadExecutor(threads)
+    groups = split_blocks(sizes, tasks=pool.parallelism * TASKS_PER_WORKER)
 
     totals = Totals(ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series)
+    store = ExactQuantiles() if exact else None
+    sketch = None if exact else QuantileSketch(lay.n_series)
     ready: dict[int, tuple[BlockStats, np.ndarray | None]] = {}
     next_merge = 0
-
-    def merge_ready():
-        nonlocal next_merge
-        while next_merge in ready:
+    for results, group_sketch in pool.map_unordered(simulate_group, [(ctx, seed, g, lay, exact) for g in groups], progress):
+        if group_sketch is not None:
+            sketch.merge(group_sketch)  # integer counts: any order gives the same sketch
+        for b, stats, series in results:
+            ready[b] = (stats, series)
+        while next_merge in ready:  # float sums: always in block order
             stats, series = ready.pop(next_merge)
             totals.add(stats)
             if store is not None:
                 store.add(series)
             next_merge += 1
-
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sim-block") as pool:
-        pending = {}
-        todo = iter(enumerate(sizes))
-        try:
-            for b, n in todo:
-                pending[pool.submit(work, b, n)] = (b, n)
-                if len(pending) >= 2 * threads:
-                    _collect(pending, ready, progress)
-                    merge_ready()
-            while pending:
-                _collect(pending, ready, progress)
-                merge_ready()
-        except BaseException:
-            for f in pending:
-                f.cancel()
-            raise
-    merge_ready()
-    central = central_case(ctx)
     return RunData(
         ctx=ctx,
         seed=seed,
         paths=paths,
         block_size=block_size,
         blocks=len(sizes),
-        threads=threads,
+        threads=pool.parallelism,
         totals=totals,
-        quantiles=store if exact else SketchQuantiles(sketches),
+        quantiles=store if exact else SketchQuantiles([sketch]),
         series=lay,
-        central=central,
+        central=central_case(ctx),
         seconds=time.perf_counter() - t0,
     )
 
 
-def _collect(pending, ready, progress) -> None:
-    """Move finished blocks from ``pending`` to ``ready`` (waits for at least one)."""
-    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-    for f in done:
-        b, n = pending.pop(f)
-        ready[b] = f.result()
+TASKS_PER_WORKER = 4  # a few tasks per worker: balance, progress, quick interruption
+
+
+def split_blocks(sizes: list[int], tasks: int) -> list[list[tuple[int, int]]]:
+    """Consecutive ``(block, paths)`` groups, at most ``tasks`` of them."""
+    blocks = list(enumerate(sizes))
+    per = -(-len(blocks) // max(1, min(tasks, len(blocks))))
+    return [blocks[i : i + per] for i in range(0, len(blocks), per)]
+
+
+class Cancelled(Exception):
+    """Raised inside a task when the run is being abandoned."""
+
+
+def simulate_group(ctx: Context, seed: int, group, lay: SeriesLayout, exact: bool, stop=None, progress=None):
+    """Simulate consecutive blocks (one task of an executor).
+
+    Returns
+    -------
+    results : list of (block, BlockStats, series or None)
+        Series matrices (n, S) only for exact quantiles.
+    sketch : QuantileSketch or None
+        The group's quantile sketch (sketch mode).
+    """
+    sketch = None if exact else QuantileSketch(lay.n_series)
+    buffer = None if exact else np.empty((max(n for _, n in group), lay.n_series))
+    results = []
+    for b, n in group:
+        if stop is not None and stop.is_set():
+            raise Cancelled()
+        stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay, buffer)
+        if exact:
+            results.append((b, stats, series))
+        else:
+            sketch.add(series)
+            results.append((b, stats, None))
         if progress is not None:
             progress(n)
+    return results, sketch
+
+
+class ThreadExecutor:
+    """Runs tasks on a local thread pool (the kernels release the GIL).
+
+    Any executor offering ``parallelism`` and ``map_unordered`` can run a
+    simulation (``sim.dask_executor`` spreads tasks over a Dask cluster).
+    """
+
+    def __init__(self, threads: int | None = None):
+        self.parallelism = max(1, threads or os.cpu_count() or 1)
+
+    def map_unordered(self, fn, arg_tuples, progress=None):
+        """Yield ``fn(*args)`` results as they finish; ``progress(paths)`` as blocks finish."""
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def report(n):
+            if progress is not None:
+                with lock:
+                    progress(n)
+
+        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="sim-block") as pool:
+            futures = [pool.submit(fn, *args, stop, report) for args in arg_tuples]
+            try:
+                for f in as_completed(futures):
+                    yield f.result()
+            finally:
+                stop.set()  # on error or Ctrl-C, running tasks stop at their next block
+                for f in futures:
+                    f.cancel()
+
+
