@@ -150,6 +150,11 @@ class ExactQuantiles:
         take = max(1, int(np.ceil(q * v.size)))
         return float(v[:take].mean())
 
+    def histogram(self, column: int, edges: np.ndarray) -> np.ndarray:
+        """Counts of ``column`` in the bins ``edges`` (outside values join the end bins)."""
+        v = np.clip(self.finish()[:, column], edges[0], edges[-1])
+        return np.histogram(v, edges)[0]
+
 
 class SketchQuantiles:
     """Quantiles from per-thread sketches merged at the end (counts are order-free)."""
@@ -166,6 +171,10 @@ class SketchQuantiles:
 
     def lower_tail_mean(self, q: float, column: int) -> float:
         return float(self.sketch.lower_tail_mean(q)[column])
+
+    def histogram(self, column: int, edges: np.ndarray) -> np.ndarray:
+        """Counts of ``column`` in the bins ``edges``, each bucket counted at its midpoint."""
+        return self.sketch.histogram(column, edges)
 
 
 def use_exact(paths: int, lay: SeriesLayout, mode: str) -> bool:

@@ -38,10 +38,10 @@ class SimGroup(click.Group):
             _fail(str(e), 2)
         except InputError as e:
             _fail(str(e), 2)
-        except click.exceptions.NoArgsIsHelp as e:  # pragma: no cover - click >= 8.2
-            click.echo(e.ctx.get_help() if e.ctx else str(e))
-            sys.exit(0)
         except click.UsageError as e:
+            if type(e).__name__.startswith("NoArgsIsHelp"):  # plain `sim`: show the help (click >= 8.2)
+                click.echo(e.ctx.get_help() if e.ctx else e.format_message())
+                sys.exit(0)
             cmd = e.ctx.command_path if e.ctx else "sim"
             _fail(f"{cmd}: {e.format_message()}", 2)
         except (KeyboardInterrupt, click.exceptions.Abort):
@@ -117,6 +117,8 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
         raise InputError("--threads: must be at least 1")
     if block_size < 1:
         raise InputError("--block-size: must be at least 1")
+    if json_out and json_out != "-":
+        _check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
     scn = _load(config, overrides)
     bar = _progress_bar(paths, quiet)
     try:
@@ -141,6 +143,14 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
         result.save(out_dir)
     if not quiet and json_out != "-":
         click.echo(format_summary(result.summary))
+
+
+def _check_folder(option: str, folder: str) -> None:
+    """Fail before a long run, not after it, when an output folder cannot be written."""
+    if not os.path.isdir(folder):
+        raise InputError(f"{option}: {folder}: no such folder")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{option}: {folder}: not writable")
 
 
 def _progress_bar(total: int, quiet: bool):

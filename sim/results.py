@@ -19,6 +19,7 @@ from sim import __version__
 from sim.aggregate import BY_YEAR, QUANTILES
 
 Z95 = 1.959963984540054
+HISTOGRAM_BINS = 60  # min-cash histogram over P0.1..P99.9, outside values in the end bins
 SUMMARY_FILE = "summary.json"
 CONFIG_FILE = "config.toml"
 
@@ -127,6 +128,9 @@ def summarize(data) -> dict:
         if due.any()  # matures inside the horizon
     ]
     summary["p_first_breach_by_step"] = (t.step_counts / n).tolist()
+    lo, hi = data.quantiles.quantiles([0.001, 0.999])[:, 0]
+    edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1) if hi > lo else np.array([lo - 0.5, lo + 0.5])
+    summary["min_cash_histogram"] = {"edges": edges.tolist(), "counts": data.quantiles.histogram(0, edges).tolist()}
     if lay.record_steps:
         summary["by_step"] = {"cash": _by_series(quant, means, lay.steps)}
         if ctx.model.has_cloud:
@@ -261,7 +265,10 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     An interrupted write leaves the old file (or none), never half a file.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:  # name the file the user asked for, not the temporary one
+        raise OSError(e.errno, e.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

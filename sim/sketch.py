@@ -133,3 +133,11 @@ class QuantileSketch:
             total = float(np.dot(c[:b], np.where(c[:b] > 0, mid[:b], 0.0))) + (take - full) * mid[b]
             out[s] = total / take
         return out
+
+    def histogram(self, series: int, edges: np.ndarray) -> np.ndarray:
+        """Counts in the bins ``edges`` (len B+1), each bucket at its midpoint; outside values join the end bins."""
+        lower, upper = bucket_bounds()
+        c = self.counts[series]
+        nz = np.nonzero(c)[0]
+        mid = 0.5 * (np.maximum(lower[nz], self.lo[series]) + np.minimum(upper[nz], self.hi[series]))
+        return np.histogram(np.clip(mid, edges[0], edges[-1]), edges, weights=c[nz])[0].astype(np.int64)

@@ -132,6 +132,8 @@ def parse_number(value: object) -> float:
             if m["pct"]:
                 x = x / 100
             return _finite(-float(x) if m["sign"] == "-" else float(x), "number")
+        if "%" in value:
+            raise ValueError(f"malformed percent {describe_value(value)} (use a number like 0.05 or a string like \"5%\")")
     raise ValueError(f"expected a number, got {describe_value(value)}")
 
 

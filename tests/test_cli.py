@@ -148,14 +148,14 @@ FILE_EDITS = [
         'margin_drop = "2%"',
         'margin_drop = "5%%"',
         "policy.margin_drop",
-        ["'5%%'", "expected a number"],
+        ["'5%%'", "malformed percent"],
     ),
     (
         "malformed-percent-letters",
         'margin_drop = "2%"',
         'margin_drop = "abc%"',
         "policy.margin_drop",
-        ["'abc%'", "expected a number"],
+        ["'abc%'", "malformed percent"],
     ),
     (
         "negative-sd",
@@ -332,7 +332,7 @@ SET_CASES = [
     ("bad-money", "cloud.commitment.total=lots", "cloud.commitment.total", ["malformed money", "'lots'"]),
     ("bad-money-suffix", "company.cash=3.4Q", "company.cash", ["'3.4Q'"]),
     ("bad-number", "revenue.volatility=abc", "revenue.volatility", ["expected a number", "'abc'"]),
-    ("bad-percent", "policy.margin_drop=abc%", "policy.margin_drop", ["expected a number", "'abc%'"]),
+    ("bad-percent", "policy.margin_drop=abc%", "policy.margin_drop", ["malformed percent", "'abc%'"]),
     ("bad-probability", "revenue.ai_uplift.probability=2", "revenue.ai_uplift.probability", ["between 0 and 1"]),
     ("negative-sd", "revenue.growth.sd=-0.01", "revenue.growth.sd", ["sd >= 0"]),
     ("through-a-value", "revenue.volatility.sd=0.1", "revenue.volatility.sd", ["not a table"]),
@@ -696,12 +696,21 @@ def test_interrupt_with_json_stdout(monkeypatch):
 # --------------------------------------------------------------------------
 
 
-def test_unwritable_json_target_exits_1(tmp_path):
+def test_unwritable_json_target_is_bad_input(tmp_path):
     target = tmp_path / "no-such-folder" / "summary.json"
     result = invoke("run", "--paths", "100", "--json", target)
-    # the message names the file the user asked for, not a temporary file beside it
-    assert_one_line_error(result, f"{target}: ", code=1)
+    # checked before the run (not after a long one), naming the folder the user gave
+    assert_one_line_error(result, f"--json: {target.parent}: no such folder", code=2)
     assert not target.parent.exists()
+
+
+def test_write_error_names_the_target_not_the_temporary_file(tmp_path):
+    from sim.results import write_atomic
+
+    target = tmp_path / "no-such-folder" / "summary.json"
+    with pytest.raises(OSError) as err:
+        write_atomic(target, "{}")
+    assert err.value.filename == str(target)
 
 
 def test_internal_error_is_one_line(monkeypatch):

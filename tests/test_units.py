@@ -80,7 +80,7 @@ def test_parse_number(text, expected):
     "value, message",
     [
         ("abc", "expected a number, got 'abc'"),
-        ("5%%", "expected a number, got '5%%'"),
+        ("5%%", 'malformed percent \'5%%\' (use a number like 0.05 or a string like "5%")'),
         ("3.4B", "expected a number, got '3.4B'"),
         (True, "expected a number, got true"),
         (None, "expected a number, got None"),
