@@ -62,6 +62,7 @@ class BlockStats:
     step_counts: np.ndarray  # (K,) paths whose first breach is at step k
     debt_counts: np.ndarray  # (J,) paths short of the principal at debt j's maturity
     cloud_parts: np.ndarray  # (3, Y) sums of usage at base prices, at current prices, after silicon
+    weighted: np.ndarray | None = None  # (4, Y + 1) importance-sampling sums (sim.engine.weighted_breach)
 
     @classmethod
     def empty(cls, n: int, n_years: int, n_steps: int, n_debts: int, n_series: int) -> "BlockStats":
@@ -87,6 +88,7 @@ class Totals:
         self.step_counts = np.zeros(n_steps, dtype=np.int64)
         self.debt_counts = np.zeros(n_debts, dtype=np.int64)
         self.cloud_parts = np.zeros((3, n_years))
+        self.weighted = None
 
     def add(self, s: BlockStats) -> None:
         self.n += s.n
@@ -96,6 +98,8 @@ class Totals:
         self.step_counts += s.step_counts
         self.debt_counts += s.debt_counts
         self.cloud_parts += s.cloud_parts
+        if s.weighted is not None:
+            self.weighted = s.weighted.copy() if self.weighted is None else self.weighted + s.weighted
 
     @property
     def breach_by_year(self) -> np.ndarray:

@@ -13,7 +13,7 @@ import os
 from typing import Callable, Mapping, Sequence
 
 from sim.config import Scenario, load_scenario
-from sim.engine import DEFAULT_BLOCK_SIZE, DEFAULT_PATHS, run_blocks
+from sim.engine import DEFAULT_BLOCK_SIZE, DEFAULT_PATHS, Method, Simulation, block_sizes
 from sim.results import Result, summarize
 
 
@@ -53,6 +53,12 @@ def run(
     record_steps: bool = True,
     quantiles: str = "auto",
     progress: Callable[[int], None] | None = None,
+    executor=None,
+    sampling: str = "random",
+    tilt: float | tuple[float, float] = 0.0,
+    precision: "str | float | None" = None,
+    precision_metric: str = "p_cash_breach",
+    max_paths: int | None = None,
 ) -> Result:
     """Simulate a scenario and summarise it.
 
@@ -76,11 +82,52 @@ def run(
         How quantiles are computed (see ``sim.aggregate``).
     progress : callable, optional
         Called with each finished block's path count.
+    executor : optional
+        Runs the engine's tasks (``sim.engine.ThreadExecutor`` by default, or
+        ``sim.dask_executor.DaskExecutor``); results do not depend on it.
+    sampling : {"random", "antithetic", "sobol", "lhs"}
+        Design of the per-path parameter draws (variance reduction); with
+        "antithetic" the step normals are paired too.
+    tilt : float or (float, float)
+        Importance sampling for rare breaches: revenue (and growth) normals
+        drawn with mean ``-tilt``; breach probabilities are reweighted by each
+        path's likelihood ratio (``summary["importance_sampling"]``).
+    precision : str or float, optional
+        Run until the 95% CI half-width of ``precision_metric`` reaches this
+        (``0.002`` absolute, ``"5%"`` of the estimate), checking every 4
+        blocks, up to ``max_paths`` (default 100 x ``paths``).
+    precision_metric : str
+        ``p_cash_breach``, ``p_profit_compression_any`` or ``p_commitment_shortfall``.
+    max_paths : int, optional
+        Cap on paths under precision control.
 
     Returns
     -------
     Result
     """
+    from sim.precision import Target, parse_target, run_to_precision
+
     scn = load(scenario, overrides)
-    data = run_blocks(scn, paths, seed, threads, block_size, record_steps, quantiles, progress)
-    return Result(summarize(data), scn, data)
+    tilt_z, tilt_w = (tilt, tilt) if isinstance(tilt, (int, float)) else tilt
+    method = Method(sampling, float(tilt_z), float(tilt_w))
+    if precision is None:
+        if paths < 1:
+            raise ValueError("paths must be at least 1")
+        run = Simulation(scn, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
+        run.advance(block_sizes(paths, block_size), progress)
+        return Result(summarize(run.data()), scn)
+    target = precision if isinstance(precision, Target) else parse_target(str(precision), precision_metric)
+    cap = max_paths or 100 * paths
+    run = Simulation(scn, seed, block_size, record_steps, quantiles, cap, threads, executor, method)
+    history, reached, reason = run_to_precision(run, target, cap, progress=progress)
+    summary = summarize(run.data())
+    summary["precision"] = {
+        "metric": target.metric,
+        "target": target.value,
+        "relative": target.relative,
+        "reached": reached,
+        "reason": reason,
+        "max_paths": cap,
+        "convergence": history,
+    }
+    return Result(summary, scn)

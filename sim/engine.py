@@ -23,12 +23,42 @@ import numpy as np
 from sim import streams
 from sim.aggregate import BlockStats, ExactQuantiles, SeriesLayout, SketchQuantiles, Totals, per_path, use_exact
 from sim.compile import Layout, Model, base_margin, build_theta, compile_model
-from sim.kernels import simulate_block
+from sim.kernels import ANTITHETIC, CENTRAL, RANDOM, simulate_block
 from sim.sampling import central_parameters, draw_parameters
 from sim.sketch import QuantileSketch
 
 DEFAULT_BLOCK_SIZE = 32_768
 DEFAULT_PATHS = 1_000_000
+
+
+SAMPLING = ("random", "antithetic", "sobol", "lhs")
+
+
+@dataclass(frozen=True)
+class Method:
+    """How paths are sampled (part of a result's identity, like the seed).
+
+    Attributes
+    ----------
+    sampling : {"random", "antithetic", "sobol", "lhs"}
+        Per-path parameter draws (``sim.sampling``); "antithetic" also pairs the
+        step normals (odd paths use the previous path's, negated).
+    tilt_z, tilt_w : float
+        Importance sampling for rare breaches: revenue and growth normals are
+        drawn with mean ``-tilt`` and each path carries its likelihood ratio.
+    """
+
+    sampling: str = "random"
+    tilt_z: float = 0.0
+    tilt_w: float = 0.0
+
+    def __post_init__(self):
+        if self.sampling not in SAMPLING:
+            raise ValueError(f"unknown sampling {self.sampling!r} (use one of {', '.join(SAMPLING)})")
+
+    @property
+    def tilted(self) -> bool:
+        return self.tilt_z != 0.0 or self.tilt_w != 0.0
 
 
 @dataclass(frozen=True)
@@ -45,9 +75,10 @@ class Context:
     base_margin: float
     compression_threshold: float
     base_net_income: float | None
+    method: Method = Method()
 
 
-def prepare(scenario) -> Context:
+def prepare(scenario, method: Method | None = None) -> Context:
     """Compile a validated scenario for the kernel."""
     model, lay, fiscal = compile_model(scenario)
     m0 = base_margin(scenario)
@@ -62,20 +93,51 @@ def prepare(scenario) -> Context:
         base_margin=m0,
         compression_threshold=m0 - scenario.policy.margin_drop,
         base_net_income=scenario.company.net_income,
+        method=_effective(method or Method(), model),
     )
 
 
-def _run_kernel(ctx: Context, theta: np.ndarray, rngs, random: bool, lay: SeriesLayout, buffer: np.ndarray | None = None) -> tuple[BlockStats, np.ndarray, np.ndarray]:
+def _effective(method: Method, model: Model) -> Method:
+    """Drop tilts on normals the model never draws (they would only add noise to the weights)."""
+    from dataclasses import replace
+
+    return replace(method, tilt_z=method.tilt_z if model.draw_z else 0.0, tilt_w=method.tilt_w if model.eta > 0 else 0.0)
+
+
+def _run_kernel(ctx: Context, theta: np.ndarray, rngs, mode: int, lay: SeriesLayout, buffer: np.ndarray | None = None) -> tuple[BlockStats, np.ndarray, np.ndarray]:
     n = theta.shape[1]
+    m = ctx.method
     # the kernel writes every cell, so a reused buffer needs no clearing
     series = np.empty((n, lay.n_series)) if buffer is None else buffer[:n]
     first = np.zeros(n, dtype=np.int64)
+    log_weight = np.zeros(n)
     stats = BlockStats.empty(n, ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series)
+    tilted = mode != CENTRAL and m.tilted
     simulate_block(
-        ctx.model, theta, *rngs, random, series, first,
+        ctx.model, theta, *rngs, mode, m.tilt_z if tilted else 0.0, m.tilt_w if tilted else 0.0,
+        series, first, log_weight,
         stats.year_counts, stats.path_counts, stats.sums, stats.step_counts, stats.debt_counts, stats.cloud_parts,
     )
+    if tilted:
+        stats.weighted = weighted_breach(np.exp(log_weight), first, ctx)
     return stats, series, first
+
+
+def weighted_breach(w: np.ndarray, first: np.ndarray, ctx: Context) -> np.ndarray:
+    """Importance-sampling sums of one block, shape (4, Y + 1).
+
+    Rows: sum of w and of w^2 times the indicator of a first breach in year y
+    (columns 0..Y-1), and, in the last column, sum of w and of w^2 over all
+    paths (rows 2 and 3 of that column; rows 2-3 of the others unused).
+    """
+    out = np.zeros((4, ctx.n_years + 1))
+    hit = first > 0
+    year = ctx.step_year[first[hit] - 1]
+    out[0, : ctx.n_years] = np.bincount(year, weights=w[hit], minlength=ctx.n_years)
+    out[1, : ctx.n_years] = np.bincount(year, weights=w[hit] ** 2, minlength=ctx.n_years)
+    out[2, -1] = w.sum()
+    out[3, -1] = (w * w).sum()
+    return out
 
 
 def simulate_block_of_paths(
@@ -85,10 +147,11 @@ def simulate_block_of_paths(
 
     ``buffer`` (at least (n, S)) receives the series matrix when given.
     """
-    params = draw_parameters(ctx.scenario, seed, block, n)
+    params = draw_parameters(ctx.scenario, seed, block, n, ctx.method.sampling)
     theta = build_theta(ctx.layout, params, n)
     rngs = [streams.stream(seed, block, p) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE, streams.EVENTS)]
-    return _run_kernel(ctx, theta, rngs, True, lay, buffer)
+    mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM
+    return _run_kernel(ctx, theta, rngs, mode, lay, buffer)
 
 
 def block_sizes(paths: int, block_size: int) -> list[int]:
@@ -122,7 +185,7 @@ def central_case(ctx: Context) -> dict[str, np.ndarray]:
     theta = build_theta(ctx.layout, params, 1)
     rngs = [np.random.default_rng(0)] * 4  # never drawn from
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
-    _, series, first = _run_kernel(ctx, theta, rngs, False, lay)
+    _, series, first = _run_kernel(ctx, theta, rngs, CENTRAL, lay)
     return {k: v[0] for k, v in per_path(series, first, lay).items()}
 
 
@@ -153,6 +216,7 @@ def run_blocks(
     quantiles: str = "auto",
     progress: Callable[[int], None] | None = None,
     executor=None,
+    method: Method | None = None,
 ) -> RunData:
     """Simulate ``paths`` paths and merge their block summaries.
 
@@ -176,60 +240,84 @@ def run_blocks(
     executor : optional
         Runs the block tasks (``parallelism`` and ``map_unordered``); default a
         :class:`ThreadExecutor` with ``threads`` threads. Never changes results.
+    method : Method, optional
+        Sampling design and importance-sampling tilt (default plain Monte Carlo).
     """
     if paths < 1:
         raise ValueError("paths must be at least 1")
-    if block_size < 1:
-        raise ValueError("block size must be at least 1")
-    if seed < 0:
-        raise ValueError("seed must be non-negative")
-    t0 = time.perf_counter()
-    ctx = prepare(scenario)
-    lay = SeriesLayout(ctx.n_years, ctx.n_steps, record_steps)
-    sizes = block_sizes(paths, block_size)
-    exact = use_exact(paths, lay, quantiles)
-    pool = executor if executor is not None else ThreadExecutor(threads)
-    groups = split_blocks(sizes, tasks=pool.parallelism * TASKS_PER_WORKER)
+    run = Simulation(scenario, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
+    run.advance(block_sizes(paths, block_size), progress)
+    return run.data()
 
-    totals = Totals(ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series)
-    store = ExactQuantiles() if exact else None
-    sketch = None if exact else QuantileSketch(lay.n_series)
-    ready: dict[int, tuple[BlockStats, np.ndarray | None]] = {}
-    next_merge = 0
-    for results, group_sketch in pool.map_unordered(simulate_group, [(ctx, seed, g, lay, exact) for g in groups], progress):
-        if group_sketch is not None:
-            sketch.merge(group_sketch)  # integer counts: any order gives the same sketch
-        for b, stats, series in results:
-            ready[b] = (stats, series)
-        while next_merge in ready:  # float sums: always in block order
-            stats, series = ready.pop(next_merge)
-            totals.add(stats)
-            if store is not None:
-                store.add(series)
-            next_merge += 1
-    return RunData(
-        ctx=ctx,
-        seed=seed,
-        paths=paths,
-        block_size=block_size,
-        blocks=len(sizes),
-        threads=pool.parallelism,
-        totals=totals,
-        quantiles=store if exact else SketchQuantiles([sketch]),
-        series=lay,
-        central=central_case(ctx),
-        seconds=time.perf_counter() - t0,
-    )
+
+class Simulation:
+    """A run that grows block by block (fixed paths, or until a precision target).
+
+    Blocks keep their indices whatever the growth pattern, so a run that stops
+    after B blocks has exactly the numbers of a run asked for B blocks.
+    """
+
+    def __init__(self, scenario, seed: int, block_size: int, record_steps: bool, quantiles: str, planned_paths: int, threads=None, executor=None, method=None):
+        if block_size < 1:
+            raise ValueError("block size must be at least 1")
+        if seed < 0:
+            raise ValueError("seed must be non-negative")
+        self.t0 = time.perf_counter()
+        self.seed = seed
+        self.block_size = block_size
+        self.ctx = prepare(scenario, method)
+        self.lay = SeriesLayout(self.ctx.n_years, self.ctx.n_steps, record_steps)
+        self.exact = use_exact(planned_paths, self.lay, quantiles)
+        self.pool = executor if executor is not None else ThreadExecutor(threads)
+        self.totals = Totals(self.ctx.n_years, self.ctx.n_steps, self.ctx.model.debt_due.shape[0], self.lay.n_series)
+        self.store = ExactQuantiles() if self.exact else None
+        self.sketch = None if self.exact else QuantileSketch(self.lay.n_series)
+        self.blocks = 0
+
+    def advance(self, sizes: list[int], progress=None) -> None:
+        """Simulate the next ``len(sizes)`` blocks (of those sizes) and merge them."""
+        first = self.blocks
+        indexed = list(zip(range(first, first + len(sizes)), sizes))
+        groups = [indexed[i : i + per] for per in [_group_size(len(indexed), self.pool.parallelism)] for i in range(0, len(indexed), per)]
+        ready: dict[int, tuple[BlockStats, np.ndarray | None]] = {}
+        next_merge = first
+        tasks = [(self.ctx, self.seed, g, self.lay, self.exact) for g in groups]
+        for results, group_sketch in self.pool.map_unordered(simulate_group, tasks, progress):
+            if group_sketch is not None:
+                self.sketch.merge(group_sketch)  # integer counts: any order gives the same sketch
+            for b, stats, series in results:
+                ready[b] = (stats, series)
+            while next_merge in ready:  # float sums: always in block order
+                stats, series = ready.pop(next_merge)
+                self.totals.add(stats)
+                if self.store is not None:
+                    self.store.add(series)
+                next_merge += 1
+        self.blocks += len(sizes)
+
+    def data(self) -> RunData:
+        """The merged results so far."""
+        return RunData(
+            ctx=self.ctx,
+            seed=self.seed,
+            paths=self.totals.n,
+            block_size=self.block_size,
+            blocks=self.blocks,
+            threads=self.pool.parallelism,
+            totals=self.totals,
+            quantiles=self.store if self.exact else SketchQuantiles([self.sketch]),
+            series=self.lay,
+            central=central_case(self.ctx),
+            seconds=time.perf_counter() - self.t0,
+        )
+
+
+def _group_size(n_blocks: int, parallelism: int) -> int:
+    """Blocks per task: a few tasks per worker (balance, progress, quick interruption)."""
+    return max(1, -(-n_blocks // (parallelism * TASKS_PER_WORKER)))
 
 
 TASKS_PER_WORKER = 4  # a few tasks per worker: balance, progress, quick interruption
-
-
-def split_blocks(sizes: list[int], tasks: int) -> list[list[tuple[int, int]]]:
-    """Consecutive ``(block, paths)`` groups, at most ``tasks`` of them."""
-    blocks = list(enumerate(sizes))
-    per = -(-len(blocks) // max(1, min(tasks, len(blocks))))
-    return [blocks[i : i + per] for i in range(0, len(blocks), per)]
 
 
 class Cancelled(Exception):

@@ -24,6 +24,8 @@ from sim.jit import njit
 # column 1 + field * Y + year (column 0 is min cash).
 F_CASH_END, F_REVENUE, F_OI, F_NI, F_FCF, F_MARGIN, F_CLOUD, F_SHORTFALL, F_FINES = range(9)
 N_FIELDS = 9
+# Kernel modes.
+CENTRAL, RANDOM, ANTITHETIC = 0, 1, 2
 # Rows of ``year_counts`` and entries of ``path_counts``.
 C_BREACH_YEAR, C_COMPRESSION, C_NET_LOSS, C_BELOW_BASE = range(4)
 C_COMPRESSION_ANY, C_BREACH_AND_COMPRESSION, C_SHORTFALL_PATHS = range(3)
@@ -158,7 +160,8 @@ def draw_events(m, rng, n):
 
 @njit
 def simulate_block(
-    m, theta, rng_revenue, rng_growth, rng_price, rng_events, random, series, first_breach, year_counts, path_counts, sums, step_counts, debt_counts, cloud_parts
+    m, theta, rng_revenue, rng_growth, rng_price, rng_events, mode, tilt_z, tilt_w,
+    series, first_breach, log_weight, year_counts, path_counts, sums, step_counts, debt_counts, cloud_parts
 ):
     """Simulate ``theta.shape[1]`` paths of one block.
 
@@ -173,14 +176,20 @@ def simulate_block(
         Per-path parameters (``sim.compile.build_theta``).
     rng_revenue, rng_growth, rng_price, rng_events : numpy.random.Generator
         This block's streams.
-    random : bool
-        False for the central case: no normals, no events.
+    mode : int
+        ``CENTRAL`` (no normals, no events), ``RANDOM``, or ``ANTITHETIC``
+        (odd paths of a block reuse the previous path's normals, negated).
+    tilt_z, tilt_w : float
+        Importance sampling: revenue and growth normals are drawn with mean
+        ``-tilt`` (towards lower revenue); 0 for plain Monte Carlo.
     series : float64 array (n, S), output
         Column 0 min cash; then per-year fields (``F_*``) at
         ``1 + field * Y + year``; then, if S > 1 + 9 Y, Cash_k per step.
         USD millions (margins as fractions).
     first_breach : int64 array (n,), output
         First step k (1-based) with Cash_k < floor; 0 if none.
+    log_weight : float64 array (n,), output
+        Log likelihood ratio of the path under the tilt (0 without one).
     year_counts : int64 array (4, Y), accumulated
         Paths whose first breach falls in year y; with profit compression,
         net loss and net income below base in year y.
@@ -228,9 +237,13 @@ def simulate_block(
     rho_c = math.sqrt(max(0.0, 1.0 - rho * rho))
     half_s2 = 0.5 * sigma * sigma
     half_sp2 = 0.5 * sigma_p * sigma_p
+    random = mode != CENTRAL
     draw_z = random and m.draw_z
     draw_w = random and eta > 0.0
     draw_p = random and has_cloud and sigma_p > 0.0
+    z_path = np.zeros(K)
+    w_path = np.zeros(K)
+    p_path = np.zeros(K)
 
     if random and n_proc > 0:
         ev_start, ev_step, ev_size = draw_events(m, rng_events, n)
@@ -246,6 +259,19 @@ def simulate_block(
     eff_coef = np.zeros(n_sil)
 
     for i in range(n):
+        # ---- this path's normals (docs/DRAWS.md): drawn, or the previous path's negated
+        mirror = mode == ANTITHETIC and i % 2 == 1
+        log_w = 0.0
+        if draw_z:
+            for k in range(K):
+                z_path[k] = -z_path[k] if mirror else rng_revenue.standard_normal()
+        if draw_w:
+            for k in range(K):
+                w_path[k] = -w_path[k] if mirror else rng_growth.standard_normal()
+        if draw_p:
+            for k in range(K):
+                p_path[k] = -p_path[k] if mirror else rng_price.standard_normal()
+
         # ---- events of this path -> per-step buffers
         jump_rev[:] = 0.0
         jump_price[:] = 0.0
@@ -302,15 +328,19 @@ def simulate_block(
                     u = uplift * min(max((t_prev - delay) / ramp_years, 0.0), 1.0)
                 elif t_prev >= delay - 1e-9:  # tolerance: k*dt for n = 12 is not exact in binary
                     u = uplift
-            z = rng_revenue.standard_normal() if draw_z else 0.0
+            z = z_path[k]
+            if tilt_z != 0.0:  # drawn from N(-tilt, 1); weight phi(z) / phi(z + tilt)
+                z -= tilt_z
+                log_w += tilt_z * z + 0.5 * tilt_z * tilt_z
             d_log_r = (g + u - half_s2) * dt + sigma * sq * z + jump_rev[k]
             log_r += d_log_r
             r_k = math.exp(log_r)
             rev = r_k * dt
-            if draw_w:
-                g += kappa * (gbar - g) * dt + eta * sq * rng_growth.standard_normal()
-            else:
-                g += kappa * (gbar - g) * dt
+            w = w_path[k]
+            if tilt_w != 0.0:
+                w -= tilt_w
+                log_w += tilt_w * w + 0.5 * tilt_w * tilt_w
+            g += kappa * (gbar - g) * dt + eta * sq * w
 
             # ---- cloud bill and commitment (section 4)
             cloud = 0.0
@@ -318,7 +348,7 @@ def simulate_block(
             if has_cloud:
                 d_log_p = jump_price[k]
                 if draw_p:
-                    d_log_p += sigma_p * sq * (rho * z + rho_c * rng_price.standard_normal())
+                    d_log_p += sigma_p * sq * (rho * z + rho_c * p_path[k])
                 log_vp += drift_p + eps * d_log_r + d_log_p
                 eff = 1.0
                 for j in range(n_sil):
@@ -421,6 +451,7 @@ def simulate_block(
         # ---- per-path results
         series[i, 0] = lowest
         first_breach[i] = breach
+        log_weight[i] = log_w
         if breach > 0:
             year_counts[C_BREACH_YEAR, step_year[breach - 1]] += 1
             step_counts[breach - 1] += 1

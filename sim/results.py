@@ -128,6 +128,20 @@ def summarize(data) -> dict:
         if due.any()  # matures inside the horizon
     ]
     summary["p_first_breach_by_step"] = (t.step_counts / n).tolist()
+    method = ctx.method
+    summary["sampling"] = method.sampling
+    if t.weighted is not None:
+        _reweight(summary, t, n, method)
+    summary["p_first_breach_by_step_ci95"] = cis(t.step_counts)
+    com = scn.cloud.commitment
+    if ctx.model.has_cloud and com is not None:  # what the report's commitment section reads
+        summary["commitment"] = {
+            "total": com.total,
+            "start_year": com.start_year,
+            "years": com.years,
+            "shortfall": com.shortfall,
+            "minimums_by_year": ctx.model.year_minimum.tolist(),  # per fiscal year of the horizon, 0 outside the term
+        }
     lo, hi = data.quantiles.quantiles([0.001, 0.999])[:, 0]
     edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1) if hi > lo else np.array([lo - 0.5, lo + 0.5])
     summary["min_cash_histogram"] = {"edges": edges.tolist(), "counts": data.quantiles.histogram(0, edges).tolist()}
@@ -146,6 +160,32 @@ def summarize(data) -> dict:
                 "minimums": ctx.model.year_minimum.tolist(),
             }
     return summary
+
+
+def _reweight(summary: dict, t, n: int, method) -> None:
+    """Replace the breach probabilities by their importance-sampling estimates.
+
+    Each path carries its likelihood ratio w; P = mean(w 1{breach}) with the
+    standard error of that mean and a normal 95% interval. Other fields
+    describe the tilted paths themselves (see ``importance_sampling.note``).
+    """
+    w = t.weighted
+    by_year = np.cumsum(w[0, :-1]) / n
+    second = np.cumsum(w[1, :-1]) / n
+    se = np.sqrt(np.maximum(second - by_year**2, 0.0) / n)
+    ci = [[max(0.0, p - Z95 * s), min(1.0, p + Z95 * s)] for p, s in zip(by_year.tolist(), se.tolist())]
+    count = int(t.breach_by_year.sum())
+    summary["p_cash_breach"] = {"estimate": float(by_year[-1]), "ci95": ci[-1], "se": float(se[-1]), "count": count}
+    summary["p_cash_breach_by_year"] = by_year.tolist()
+    summary["p_cash_breach_by_year_ci95"] = ci
+    total, total2 = w[2, -1], w[3, -1]
+    summary["importance_sampling"] = {
+        "tilt_revenue": method.tilt_z,
+        "tilt_growth": method.tilt_w,
+        "effective_sample_size": float(total * total / total2),
+        "mean_weight": float(total / n),
+        "note": "p_cash_breach fields are reweighted by each path's likelihood ratio; other fields describe the tilted paths",
+    }
 
 
 def _central(central: dict, ctx) -> dict:

@@ -14,9 +14,9 @@ import numpy as np
 from functools import lru_cache
 
 from scipy.interpolate import CubicSpline
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
-from sim.streams import param_stream
+from sim.streams import DESIGN, param_stream, stream
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.config import Scenario
@@ -84,7 +84,7 @@ def copula_factor(c: np.ndarray) -> np.ndarray:
         return v * np.sqrt(np.clip(w, 0.0, None))
 
 
-def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int) -> dict[str, np.ndarray]:
+def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, sampling: str = "random") -> dict[str, np.ndarray]:
     """Draw every per-path parameter of one block.
 
     Parameters
@@ -95,6 +95,10 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int) -> dict
         Run seed and block index (select the streams).
     n : int
         Paths in this block.
+    sampling : {"random", "antithetic", "sobol", "lhs"}
+        "random" draws each parameter from its own stream (docs/DRAWS.md);
+        the others build a design of normal scores for all uncertain
+        parameters at once (:func:`design_scores`).
 
     Returns
     -------
@@ -105,6 +109,8 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int) -> dict
     """
     from sim.config import bernoulli_parameters
 
+    if sampling != "random":
+        return _designed(scenario, seed, block, n, sampling)
     dists = _uncertain(scenario)
     out: dict[str, np.ndarray] = {}
     grouped: set[str] = set()
@@ -126,6 +132,60 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int) -> dict
     if "revenue.initial_growth" not in out:
         out["revenue.initial_growth"] = out["revenue.growth"]
     return {k: out[k] for k in _ordered(dists, out)}
+
+
+def _designed(scenario, seed: int, block: int, n: int, sampling: str) -> dict[str, np.ndarray]:
+    """Parameters from a design of normal scores (antithetic, Sobol or LHS), through the copula."""
+    from sim.config import bernoulli_parameters
+
+    dists = _uncertain(scenario)
+    bern = {k: p for k, p in bernoulli_parameters(scenario).items() if 0.0 < p < 1.0}
+    varying = [k for k, d in dists.items() if not d.is_fixed] + list(bern)
+    z = design_scores(sampling, stream(seed, block, DESIGN), n, len(varying))
+    col = {k: j for j, k in enumerate(varying)}
+    for keys, c in correlation_groups(scenario):
+        idx = [col[k] for k in keys]
+        z[:, idx] = z[:, idx] @ copula_factor(c).T
+    out = {}
+    for key, dist in dists.items():
+        out[key] = np.full(n, dist.median(), dtype=np.float64) if dist.is_fixed else normal_to(dist, z[:, col[key]])
+    for key, p in bernoulli_parameters(scenario).items():
+        out[key] = (ndtr(z[:, col[key]]) < p).astype(np.float64) if key in bern else np.full(n, float(p >= 1.0))
+    if "revenue.initial_growth" not in out:
+        out["revenue.initial_growth"] = out["revenue.growth"]
+    return {k: out[k] for k in _ordered(dists, out)}
+
+
+def design_scores(sampling: str, rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    """Standard normal scores of shape (n, d) from a sampling design.
+
+    - "antithetic": rows 2j and 2j+1 are z and -z (a last unpaired row is plain);
+    - "lhs": Latin hypercube: each column takes one point from each of n equal
+      strata of probability, in random order;
+    - "sobol": a scrambled Sobol' sequence (Owen scrambling, seeded by the block's
+      stream), so each block is an independent randomised quasi-Monte Carlo replicate.
+    """
+    if d == 0:
+        return np.zeros((n, 0))
+    if sampling == "antithetic":
+        half = rng.standard_normal(((n + 1) // 2, d))
+        z = np.empty((n, d))
+        z[0::2] = half[: (n + 1) // 2]
+        z[1::2] = -half[: n // 2]
+        return z
+    if sampling == "lhs":
+        u = (np.argsort(rng.random((n, d)), axis=0) + rng.random((n, d))) / n
+    elif sampling == "sobol":
+        import warnings
+
+        from scipy.stats import qmc
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # balance properties need n a power of 2: say so in docs
+            u = qmc.Sobol(d, scramble=True, seed=rng).random(n)
+    else:
+        raise ValueError(f"unknown sampling {sampling!r}")
+    return ndtri(np.clip(u, 1e-16, 1 - 1e-16))
 
 
 # Families whose inverse CDF has no closed form: scipy's betaincinv costs

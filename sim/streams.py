@@ -20,6 +20,7 @@ REVENUE = 1
 GROWTH = 2
 PRICE = 3
 EVENTS = 4
+DESIGN = 5  # parameter designs (antithetic, Sobol, LHS): one stream for all parameters
 
 
 def stream(seed: int, block: int, purpose: int, *extra: int) -> np.random.Generator:
