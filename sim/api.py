@@ -55,7 +55,7 @@ def run(
     progress: Callable[[int], None] | None = None,
     executor=None,
     sampling: str = "random",
-    tilt: float | tuple[float, float] = 0.0,
+    rare_event: bool = False,
     precision: "str | float | None" = None,
     precision_metric: str = "p_cash_breach",
     max_paths: int | None = None,
@@ -88,10 +88,11 @@ def run(
     sampling : {"random", "antithetic", "sobol", "lhs"}
         Design of the per-path parameter draws (variance reduction); with
         "antithetic" the step normals are paired too.
-    tilt : float or (float, float)
-        Importance sampling for rare breaches: revenue (and growth) normals
-        drawn with mean ``-tilt``; breach probabilities are reweighted by each
-        path's likelihood ratio (``summary["importance_sampling"]``).
+    rare_event : bool
+        Importance sampling for rare breaches: pilot runs choose a mean shift
+        of the normal scores towards the floor (``sim.rare_event``), and breach
+        probabilities are reweighted by each path's likelihood ratio
+        (``summary["importance_sampling"]`` reports the effective sample size).
     precision : str or float, optional
         Run until the 95% CI half-width of ``precision_metric`` reaches this
         (``0.002`` absolute, ``"5%"`` of the estimate), checking every 4
@@ -108,19 +109,24 @@ def run(
     from sim.precision import Target, parse_target, run_to_precision
 
     scn = load(scenario, overrides)
-    tilt_z, tilt_w = (tilt, tilt) if isinstance(tilt, (int, float)) else tilt
-    method = Method(sampling, float(tilt_z), float(tilt_w))
+    method, plan = Method(sampling), None
+    if rare_event:
+        from sim.rare_event import plan as plan_tilt
+
+        if sampling != "random":
+            raise ValueError("rare-event importance sampling combines with random sampling only")
+        method, plan = plan_tilt(scn, seed, block_size=block_size)
     if precision is None:
         if paths < 1:
             raise ValueError("paths must be at least 1")
         run = Simulation(scn, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
         run.advance(block_sizes(paths, block_size), progress)
-        return Result(summarize(run.data()), scn)
+        return Result(_with_plan(summarize(run.data()), plan), scn)
     target = precision if isinstance(precision, Target) else parse_target(str(precision), precision_metric)
     cap = max_paths or 100 * paths
     run = Simulation(scn, seed, block_size, record_steps, quantiles, cap, threads, executor, method)
     history, reached, reason = run_to_precision(run, target, cap, progress=progress)
-    summary = summarize(run.data())
+    summary = _with_plan(summarize(run.data()), plan)
     summary["precision"] = {
         "metric": target.metric,
         "target": target.value,
@@ -131,3 +137,9 @@ def run(
         "convergence": history,
     }
     return Result(summary, scn)
+
+
+def _with_plan(summary: dict, plan: dict | None) -> dict:
+    if plan is not None and "importance_sampling" in summary:
+        summary["importance_sampling"]["plan"] = plan
+    return summary

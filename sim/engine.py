@@ -24,7 +24,7 @@ from sim import streams
 from sim.aggregate import BlockStats, ExactQuantiles, SeriesLayout, SketchQuantiles, Totals, per_path, use_exact
 from sim.compile import Layout, Model, base_margin, build_theta, compile_model
 from sim.kernels import ANTITHETIC, CENTRAL, RANDOM, simulate_block
-from sim.sampling import central_parameters, draw_parameters
+from sim.sampling import central_parameters, draw_parameters, draw_parameters_shifted
 from sim.sketch import QuantileSketch
 
 DEFAULT_BLOCK_SIZE = 32_768
@@ -45,20 +45,26 @@ class Method:
         step normals (odd paths use the previous path's, negated).
     tilt_z, tilt_w : float
         Importance sampling for rare breaches: revenue and growth normals are
-        drawn with mean ``-tilt`` and each path carries its likelihood ratio.
+        drawn with mean ``-tilt`` per step and each path carries its likelihood ratio.
+    shift : tuple of (key, mu)
+        Importance sampling of the parameters: their normal scores are drawn
+        from N(mu, 1) (``sim.sampling.draw_parameters_shifted``).
     """
 
     sampling: str = "random"
     tilt_z: float = 0.0
     tilt_w: float = 0.0
+    shift: tuple[tuple[str, float], ...] = ()  # importance sampling: mean shifts of parameter scores
 
     def __post_init__(self):
         if self.sampling not in SAMPLING:
             raise ValueError(f"unknown sampling {self.sampling!r} (use one of {', '.join(SAMPLING)})")
+        if self.shift and self.sampling != "random":
+            raise ValueError("importance sampling combines with random sampling only")
 
     @property
     def tilted(self) -> bool:
-        return self.tilt_z != 0.0 or self.tilt_w != 0.0
+        return self.tilt_z != 0.0 or self.tilt_w != 0.0 or bool(self.shift)
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,9 @@ def _effective(method: Method, model: Model) -> Method:
     return replace(method, tilt_z=method.tilt_z if model.draw_z else 0.0, tilt_w=method.tilt_w if model.eta > 0 else 0.0)
 
 
-def _run_kernel(ctx: Context, theta: np.ndarray, rngs, mode: int, lay: SeriesLayout, buffer: np.ndarray | None = None) -> tuple[BlockStats, np.ndarray, np.ndarray]:
+def _run_kernel(
+    ctx: Context, theta: np.ndarray, rngs, mode: int, lay: SeriesLayout, buffer: np.ndarray | None = None, param_log_weight: np.ndarray | None = None
+) -> tuple[BlockStats, np.ndarray, np.ndarray]:
     n = theta.shape[1]
     m = ctx.method
     # the kernel writes every cell, so a reused buffer needs no clearing
@@ -119,6 +127,8 @@ def _run_kernel(ctx: Context, theta: np.ndarray, rngs, mode: int, lay: SeriesLay
         stats.year_counts, stats.path_counts, stats.sums, stats.step_counts, stats.debt_counts, stats.cloud_parts,
     )
     if tilted:
+        if param_log_weight is not None:
+            log_weight += param_log_weight
         stats.weighted = weighted_breach(np.exp(log_weight), first, ctx)
     return stats, series, first
 
@@ -147,11 +157,15 @@ def simulate_block_of_paths(
 
     ``buffer`` (at least (n, S)) receives the series matrix when given.
     """
-    params = draw_parameters(ctx.scenario, seed, block, n, ctx.method.sampling)
+    param_log_weight = None
+    if ctx.method.shift:
+        params, param_log_weight = draw_parameters_shifted(ctx.scenario, seed, block, n, dict(ctx.method.shift))
+    else:
+        params = draw_parameters(ctx.scenario, seed, block, n, ctx.method.sampling)
     theta = build_theta(ctx.layout, params, n)
     rngs = [streams.stream(seed, block, p) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE, streams.EVENTS)]
     mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM
-    return _run_kernel(ctx, theta, rngs, mode, lay, buffer)
+    return _run_kernel(ctx, theta, rngs, mode, lay, buffer, param_log_weight)
 
 
 def block_sizes(paths: int, block_size: int) -> list[int]:

@@ -180,8 +180,8 @@ def _reweight(summary: dict, t, n: int, method) -> None:
     summary["p_cash_breach_by_year_ci95"] = ci
     total, total2 = w[2, -1], w[3, -1]
     summary["importance_sampling"] = {
-        "tilt_revenue": method.tilt_z,
-        "tilt_growth": method.tilt_w,
+        "tilt_revenue_per_step": method.tilt_z,
+        "tilt_growth_per_step": method.tilt_w,
         "effective_sample_size": float(total * total / total2),
         "mean_weight": float(total / n),
         "note": "p_cash_breach fields are reweighted by each path's likelihood ratio; other fields describe the tilted paths",

@@ -134,15 +134,31 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, samplin
     return {k: out[k] for k in _ordered(dists, out)}
 
 
-def _designed(scenario, seed: int, block: int, n: int, sampling: str) -> dict[str, np.ndarray]:
-    """Parameters from a design of normal scores (antithetic, Sobol or LHS), through the copula."""
+def varying_keys(scenario) -> list[str]:
+    """Parameters a design varies: non-fixed (D) keys, then Bernoulli keys with 0 < p < 1."""
     from sim.config import bernoulli_parameters
 
     dists = _uncertain(scenario)
-    bern = {k: p for k, p in bernoulli_parameters(scenario).items() if 0.0 < p < 1.0}
-    varying = [k for k, d in dists.items() if not d.is_fixed] + list(bern)
-    z = design_scores(sampling, stream(seed, block, DESIGN), n, len(varying))
-    col = {k: j for j, k in enumerate(varying)}
+    return [k for k, d in dists.items() if not d.is_fixed] + [k for k, p in bernoulli_parameters(scenario).items() if 0.0 < p < 1.0]
+
+
+def parameter_scores(scenario, seed: int, block: int, n: int, sampling: str) -> np.ndarray:
+    """Independent normal scores (n, len(varying_keys)) of a design, before the copula."""
+    return design_scores(sampling, stream(seed, block, DESIGN), n, len(varying_keys(scenario)))
+
+
+def parameters_from_scores(scenario, z: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-path parameters from independent normal scores (columns in ``varying_keys`` order).
+
+    The copula mixes each correlation group's scores; each marginal maps its
+    score through ``normal_to``; a Bernoulli happens where ``ndtr(score) < p``.
+    """
+    from sim.config import bernoulli_parameters
+
+    dists = _uncertain(scenario)
+    n = z.shape[0]
+    col = {k: j for j, k in enumerate(varying_keys(scenario))}
+    z = z.copy()
     for keys, c in correlation_groups(scenario):
         idx = [col[k] for k in keys]
         z[:, idx] = z[:, idx] @ copula_factor(c).T
@@ -150,10 +166,34 @@ def _designed(scenario, seed: int, block: int, n: int, sampling: str) -> dict[st
     for key, dist in dists.items():
         out[key] = np.full(n, dist.median(), dtype=np.float64) if dist.is_fixed else normal_to(dist, z[:, col[key]])
     for key, p in bernoulli_parameters(scenario).items():
-        out[key] = (ndtr(z[:, col[key]]) < p).astype(np.float64) if key in bern else np.full(n, float(p >= 1.0))
+        out[key] = (ndtr(z[:, col[key]]) < p).astype(np.float64) if key in col else np.full(n, float(p >= 1.0))
     if "revenue.initial_growth" not in out:
         out["revenue.initial_growth"] = out["revenue.growth"]
     return {k: out[k] for k in _ordered(dists, out)}
+
+
+def _designed(scenario, seed: int, block: int, n: int, sampling: str) -> dict[str, np.ndarray]:
+    """Parameters from a design of normal scores (antithetic, Sobol or LHS), through the copula."""
+    return parameters_from_scores(scenario, parameter_scores(scenario, seed, block, n, sampling))
+
+
+def draw_parameters_shifted(scenario, seed: int, block: int, n: int, shift: dict[str, float]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Importance sampling of the parameters: scores drawn from N(mu, 1) instead of N(0, 1).
+
+    Returns
+    -------
+    params : dict of str to ndarray (n,)
+    log_weight : ndarray (n,)
+        log phi(z) / phi(z - mu) = sum over shifted scores of -mu z + mu^2 / 2.
+    """
+    z = parameter_scores(scenario, seed, block, n, "normal")
+    log_w = np.zeros(n)
+    col = {k: j for j, k in enumerate(varying_keys(scenario))}
+    for key, mu in shift.items():
+        j = col[key]
+        z[:, j] += mu
+        log_w += -mu * z[:, j] + 0.5 * mu * mu
+    return parameters_from_scores(scenario, z), log_w
 
 
 def design_scores(sampling: str, rng: np.random.Generator, n: int, d: int) -> np.ndarray:
@@ -167,6 +207,8 @@ def design_scores(sampling: str, rng: np.random.Generator, n: int, d: int) -> np
     """
     if d == 0:
         return np.zeros((n, 0))
+    if sampling == "normal":  # plain independent scores (importance sampling shifts them)
+        return rng.standard_normal((n, d))
     if sampling == "antithetic":
         half = rng.standard_normal(((n + 1) // 2, d))
         z = np.empty((n, d))
