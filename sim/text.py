@@ -40,6 +40,13 @@ def format_summary(s: dict) -> str:
     horizon = f"{len(years)} years ({years[0]}-{years[-1]})"
     speed = f", {s['paths_per_second'] / 1e6:.2f} M paths/s on {s['threads']} threads" if s.get("paths_per_second") else ""
     lines.append(f"{s['paths']:,} paths, seed {s['seed']}, {horizon}{speed}")
+    if s.get("sampling", "random") != "random":
+        lines.append(f"Sampling design: {s['sampling']}")
+    if "precision" in s:
+        lines.append(f"Precision control ({s['precision']['metric']}): {s['precision']['reason']}")
+    if "importance_sampling" in s:
+        ess = s["importance_sampling"]["effective_sample_size"]
+        lines.append(f"Importance sampling: breach probabilities reweighted; effective sample size {ess:,.0f} of {s['paths']:,} paths")
     lines.append("")
 
     b = s["p_cash_breach"]
