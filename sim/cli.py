@@ -96,9 +96,10 @@ def _load(config, overrides):
 @click.option("--block-size", type=int, default=32_768, show_default=True, help="Paths per block (part of the result's identity, like the seed).")
 @click.option("--quantiles", type=click.Choice(["auto", "exact", "sketch"]), default="auto", show_default=True, help="Exact quantiles keep every path; the sketch is within 0.4%.")
 @click.option("--json", "json_out", metavar="FILE|-", help="Write the JSON summary to FILE, or stdout with '-'.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write summary.json and the resolved config.toml into DIR.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write summary.json, the resolved config.toml, tables (CSV, Parquet) and the report into DIR.")
+@click.option("--format", "report_formats", metavar="LIST", help="Report formats with --out: html, md, html,md (default) or none.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed summary.")
-def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out, out_dir, quiet):
+def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out, out_dir, quiet, report_formats=None):
     """Simulate CONFIG (a TOML file or shipped scenario name; default pinterest_aws_2031).
 
     \b
@@ -119,6 +120,11 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
         raise InputError("--block-size: must be at least 1")
     if json_out and json_out != "-":
         _check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
+    if report_formats is not None and not out_dir:
+        raise InputError("--format: needs --out DIR (the report is written there)")
+    from sim.cli_report import parse_format_option
+
+    formats = parse_format_option(report_formats)
     scn = _load(config, overrides)
     bar = _progress_bar(paths, quiet)
     try:
@@ -140,7 +146,9 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
     elif json_out:
         write_atomic(json_out, result.to_json() + "\n")
     if out_dir:
-        result.save(out_dir)
+        from sim.report import write_outputs
+
+        write_outputs(result, out_dir, formats)
     if not quiet and json_out != "-":
         click.echo(format_summary(result.summary))
 
@@ -199,3 +207,8 @@ def main():  # console-script entry point
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from sim.cli_report import report  # noqa: E402
+
+cli.add_command(report)
