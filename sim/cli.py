@@ -14,6 +14,7 @@ import sys
 import click
 
 from sim import __version__
+from sim.cli_sweep import executor_from_context, executor_option, scheduler_option
 
 EXAMPLES = {
     "run": "sim run pinterest_aws_2031 --paths 200000 --set cloud.commitment.total=5B --json -",
@@ -93,6 +94,8 @@ def _load(config, overrides):
 @click.option("--seed", "-s", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable): dotted key, TOML value.")
 @click.option("--threads", "-t", type=int, default=None, help="Worker threads [default: all cores]. Never changes results.")
+@executor_option
+@scheduler_option
 @click.option("--block-size", type=int, default=32_768, show_default=True, help="Paths per block (part of the result's identity, like the seed).")
 @click.option("--quantiles", type=click.Choice(["auto", "exact", "sketch"]), default="auto", show_default=True, help="Exact quantiles keep every path; the sketch is within 0.4%.")
 @click.option("--json", "json_out", metavar="FILE|-", help="Write the JSON summary to FILE, or stdout with '-'.")
@@ -126,6 +129,7 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
 
     formats = parse_format_option(report_formats)
     scn = _load(config, overrides)
+    pool = executor_from_context(threads)  # None: local threads
     bar = _progress_bar(paths, quiet)
     try:
         result = run_scenario(
@@ -137,6 +141,7 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
             quantiles=quantiles,
             record_steps=out_dir is not None,  # per-step cash feeds the saved tables and fan charts
             progress=bar.update if bar else None,
+            executor=pool,
         )
     finally:
         if bar:
@@ -212,3 +217,8 @@ if __name__ == "__main__":  # pragma: no cover
 from sim.cli_report import report  # noqa: E402
 
 cli.add_command(report)
+
+from sim.cli_sweep import solve, sweep  # noqa: E402
+
+cli.add_command(sweep)
+cli.add_command(solve)
