@@ -222,3 +222,7 @@ from sim.cli_sweep import solve, sweep  # noqa: E402
 
 cli.add_command(sweep)
 cli.add_command(solve)
+
+from sim.cli_sensitivity import sensitivity  # noqa: E402
+
+cli.add_command(sensitivity)

@@ -162,10 +162,29 @@ def money_formatter():
 
 
 def percent_formatter():
-    """Tick formatter for fractions shown as percent."""
-    from matplotlib.ticker import PercentFormatter
+    """Tick formatter for fractions shown as percent, with as few decimals as the ticks need."""
+    from matplotlib.ticker import Formatter
 
-    return PercentFormatter(xmax=1.0, decimals=None)
+    class PercentTicks(Formatter):
+        decimals = 0
+
+        def set_locs(self, locs):
+            super().set_locs(locs)
+            vals = [100 * v for v in locs if math.isfinite(v)]
+            for d in range(6):
+                if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) + 1e-12 for v in vals):
+                    self.decimals = d
+                    break
+            else:
+                self.decimals = 6
+
+        def __call__(self, x, pos=None):
+            if abs(x) < 1e-15:
+                return "0%"
+            text = f"{100 * x:.{self.decimals}f}%"
+            return "\u2212" + text[1:] if text.startswith("-") else text
+
+    return PercentTicks()
 
 
 def _pct(p: float) -> str:

@@ -99,7 +99,7 @@ def pct(p: float) -> str:
     if x >= 1:
         return f"{x:.2f}%"
     digits = max(2, 1 - math.floor(math.log10(x)))  # two significant digits
-    return f"{x:.{digits}f}%"
+    return f"{x:.{digits}f}".rstrip("0").rstrip(".") + "%"
 
 
 def pct_ci(ci: Sequence[float]) -> str:
@@ -337,7 +337,8 @@ def _blocks(result, figures: list[Figure]) -> list[tuple]:
         blocks.append((
             "p",
             f"At the maturity of **{d['name']}** ({money(d['principal'])} due {_fiscal_date(d['maturity'])}), cash on hand is "
-            f"below the principal on {pct(d['estimate'])} of paths (95% CI {pct_ci(d['ci95'])}).",
+            f"below the principal on {'no simulated path' if d['estimate'] == 0 else pct(d['estimate']) + ' of paths'} "
+            f"(95% CI {pct_ci(d['ci95'])}).",
         ))
     blocks.append(("h3", "Central case against the distribution"))
     rows = []

@@ -159,3 +159,18 @@ def test_without_steps_or_cloud():
         fig.canvas.draw()
     fig, ax = plots.cash_fan(r)
     assert "year's end" in ax.get_title(loc="left")  # falls back to year-end cash
+
+
+@pytest.mark.parametrize(
+    "locs, expected",
+    [
+        ([0, 0.2, 0.4], ["0%", "20%", "40%"]),
+        ([0, 0.025, 0.05], ["0%", "2.5%", "5.0%"]),
+        ([0, 0.00001, 0.00002], ["0%", "0.001%", "0.002%"]),
+        ([-0.1, 0, 0.1], ["\u221210%", "0%", "10%"]),
+    ],
+)
+def test_percent_formatter(locs, expected):
+    f = plots.percent_formatter()
+    f.set_locs(locs)
+    assert [f(v) for v in locs] == expected

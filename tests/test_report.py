@@ -469,3 +469,19 @@ def test_browser_opens_report(out_dir, tmp_path):
     assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 10_000
     if os.environ.get("SIM_SCREENSHOT_DIR"):  # for a person to look at
         Path(os.environ["SIM_SCREENSHOT_DIR"], "report_top.png").write_bytes(shot)
+
+
+@pytest.mark.parametrize(
+    "p, text",
+    [(0, "0%"), (1, "100%"), (0.72025, "72.0%"), (0.0687, "6.87%"), (0.00045, "0.045%"), (0.00002, "0.002%"),
+     (7.8e-6, "0.00078%"), (0.005, "0.5%")],
+)
+def test_pct_text(p, text):
+    assert rp.pct(p) == text
+
+
+def test_money_and_words():
+    assert rp.money(-767.0).startswith("\u2212$") and rp.money(4000) == "$4.00B" and rp.money(146.37) == "$146M"
+    assert rp.in_words(0.0687) == "about 7 in 100 paths"
+    assert rp.in_words(1 / 28959) == "about 1 in 29,000 paths"
+    assert rp.in_words(0) == "no simulated path"
