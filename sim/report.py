@@ -727,8 +727,13 @@ def _meta_line(s: dict) -> str:
 # ---------------------------------------------------------------------------
 
 
+def _md(text: str) -> str:
+    """Markdown text: dollar signs escaped, so renderers with $...$ math keep them as money."""
+    return str(text).replace("$", "\\$")
+
+
 def _md_cell(v) -> str:
-    return str(v).replace("|", "\\|").replace("\n", " ")
+    return _md(v).replace("|", "\\|").replace("\n", " ")
 
 
 def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR) -> str:
@@ -738,16 +743,16 @@ def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR
     title = f"Risk report: {s.get('scenario') or 'scenario'}"
     out = [f"# {title}", ""]
     if s.get("description"):
-        out += [s["description"], ""]
-    out += [html.unescape(_meta_line(s)), ""]
+        out += [_md(s["description"]), ""]
+    out += [_md(html.unescape(_meta_line(s))), ""]
     for block in blocks:
         kind = block[0]
         if kind == "h2":
-            out += [f"## {block[1]}", ""]
+            out += [f"## {_md(block[1])}", ""]
         elif kind == "h3":
-            out += [f"### {block[1]}", ""]
+            out += [f"### {_md(block[1])}", ""]
         elif kind == "p":
-            out += [block[1], ""]
+            out += [_md(block[1]), ""]
         elif kind == "cards":
             out += ["| | |", "|:--|--:|"]
             out += [f"| {_md_cell(label)} | **{_md_cell(big)}** ({_md_cell(small)}) |" for label, big, small in block[1]]
@@ -760,7 +765,7 @@ def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR
             out.append("")
         elif kind == "fig":
             f: Figure = block[1]
-            out += [f"![{f.title}]({figures_dir}/{f.filename})", "", f"*{_CAPTIONS.get(f.stem, '')}*", ""]
+            out += [f"![{_md(f.title)}]({figures_dir}/{f.filename})", "", f"*{_md(_CAPTIONS.get(f.stem, ''))}*", ""]
         elif kind == "pre":
             out += [f"**{block[1]}**", "", "```toml", block[2].rstrip("\n"), "```", ""]
     out += [f"*Built by sim {s.get('version')} from summary.json and config.toml. Money in US dollars; probabilities are shares of simulated paths.*", ""]
