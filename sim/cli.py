@@ -102,7 +102,12 @@ def _load(config, overrides):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write summary.json, the resolved config.toml, tables (CSV, Parquet) and the report into DIR.")
 @click.option("--format", "report_formats", metavar="LIST", help="Report formats with --out: html, md, html,md (default) or none.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed summary.")
-def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out, out_dir, quiet, report_formats=None):
+@click.option("--sampling", type=click.Choice(["random", "antithetic", "sobol", "lhs"]), default="random", show_default=True, help="Design of the per-path parameter draws (variance reduction).")
+@click.option("--rare-event", is_flag=True, help="Importance sampling for rare breaches: pilot runs tilt the draws towards the floor; breach probabilities are reweighted.")
+@click.option("--precision", metavar="HALF_WIDTH", help="Add blocks until the 95%% CI half-width reaches this: 0.002, or 5%% of the estimate.")
+@click.option("--precision-metric", type=click.Choice(["p_cash_breach", "p_profit_compression_any", "p_commitment_shortfall"]), default="p_cash_breach", show_default=True, help="The probability --precision applies to.")
+@click.option("--max-paths", type=int, default=None, help="Cap for --precision [default: 100 x --paths].")
+def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out, out_dir, quiet, sampling, rare_event, precision, precision_metric, max_paths, report_formats=None):
     """Simulate CONFIG (a TOML file or shipped scenario name; default pinterest_aws_2031).
 
     \b
@@ -123,6 +128,17 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
         raise InputError("--block-size: must be at least 1")
     if json_out and json_out != "-":
         _check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
+    if max_paths is not None and max_paths < 1:
+        raise InputError("--max-paths: must be at least 1")
+    if rare_event and sampling != "random":
+        raise InputError("--rare-event: combines with --sampling random only")
+    if precision is not None:
+        from sim.precision import parse_target
+
+        try:
+            precision = parse_target(precision, precision_metric)
+        except ValueError as e:
+            raise InputError(f"--precision: {e}") from None
     if report_formats is not None and not out_dir:
         raise InputError("--format: needs --out DIR (the report is written there)")
     from sim.cli_report import parse_format_option
@@ -130,7 +146,7 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
     formats = parse_format_option(report_formats)
     scn = _load(config, overrides)
     pool = executor_from_context(threads)  # None: local threads
-    bar = _progress_bar(paths, quiet)
+    bar = _progress_bar(paths if precision is None else (max_paths or 100 * paths), quiet)
     try:
         result = run_scenario(
             scn,
@@ -142,6 +158,10 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
             record_steps=out_dir is not None,  # per-step cash feeds the saved tables and fan charts
             progress=bar.update if bar else None,
             executor=pool,
+            sampling=sampling,
+            rare_event=rare_event,
+            precision=precision,
+            max_paths=max_paths,
         )
     finally:
         if bar:
