@@ -330,9 +330,12 @@ def uncertain_inputs(scn, keys: Sequence[str] | None = None) -> list[Input]:
 class Runner:
     """Runs variants of a scenario (``--set``-style overrides) on the same seed and blocks.
 
-    Each variant is one :func:`sim.engine.simulate_paths` call (one thread);
-    :meth:`map` runs variants on a thread pool (the kernel releases the GIL).
-    Results never depend on the thread count.
+    Each variant runs its blocks one after another on one thread, keeping
+    only the per-path values asked for (memory: one block's series matrix per
+    thread, plus a few floats per path); :meth:`map` runs variants on a
+    thread pool (the kernel releases the GIL).  Blocks and paths are those of
+    :func:`sim.engine.simulate_paths` and ``sim run``; results never depend on
+    the thread count.
     """
 
     def __init__(self, scenario, paths: int, seed: int = 0, block_size: int | None = None, threads: int | None = None,
@@ -359,17 +362,35 @@ class Runner:
 
         return load_scenario(self.scenario, list(overrides)) if overrides else self.scenario
 
-    def outputs(self, overrides: Sequence[str] = ()) -> tuple[dict, Frame]:
-        """Every path's outputs (``simulate_paths``) of the variant, and its Frame."""
-        from sim.engine import simulate_paths
+    def values(self, overrides: Sequence[str], fn: Callable[[dict, Frame], dict]) -> dict[str, np.ndarray]:
+        """Per-path values of the variant: ``fn(outputs, frame)`` on each block, concatenated.
+
+        ``outputs`` are one block's per-path outputs (the keys of
+        ``simulate_paths`` less the per-step ``cash``), views into a reused
+        buffer: ``fn`` must return new arrays (name -> (n,)).
+        """
+        from sim.aggregate import SeriesLayout, per_path
+        from sim.engine import block_sizes, prepare, simulate_block_of_paths
 
         scn = self.variant(overrides)
-        out = simulate_paths(scn, self.seed, self.paths, self.block_size)
+        frame = Frame.of(scn)
+        ctx = prepare(scn)
+        lay = SeriesLayout(ctx.n_years, ctx.n_steps, False)
+        buffer = np.empty((min(self.block_size, self.paths), lay.n_series))
+        parts: dict[str, list[np.ndarray]] = {}
+        for b, n in enumerate(block_sizes(self.paths, self.block_size)):
+            _, series, first = simulate_block_of_paths(ctx, self.seed, b, n, lay, buffer)
+            for k, v in fn(per_path(series, first, lay), frame).items():
+                parts.setdefault(k, []).append(np.array(v, dtype=np.float64))  # a copy: the buffer is reused
         with self._lock:
             self.runs += 1
             if self.progress is not None:
                 self.progress(1)
-        return out, Frame.of(scn)
+        return {k: np.concatenate(v) for k, v in parts.items()}
+
+    def metric(self, overrides: Sequence[str], metric: "Metric") -> np.ndarray:
+        """Per-path values of ``metric`` for the variant."""
+        return self.values(overrides, lambda o, f: {"y": metric.per_path(o, f)})["y"]
 
     def map(self, fn: Callable, items: Sequence) -> list:
         """``[fn(item) for item in items]`` on the thread pool, in order.
@@ -464,11 +485,8 @@ def sweep(runner: Runner, metric: Metric, inputs: Sequence[Input], percentiles: 
         for v in [lo_v, hi_v] + spider_values:
             if v in runs:
                 continue
-            out, frame = runner.outputs([inp.override(v)])
-            vals = metric.values(out, frame)
-            keep = vals if v in (lo_v, hi_v) else None
-            runs[v] = (metric.estimate(vals), keep)
-            del out
+            vals = runner.metric([inp.override(v)], metric)
+            runs[v] = (metric.estimate(vals), vals if v in (lo_v, hi_v) else None)
         (el, vl), (eh, vh) = runs[lo_v], runs[hi_v]
         diff, ci, paired = _difference(metric, vl, vh, el, eh)
         points = [(p, v, runs[v][0]) for p, v in zip(percentiles, spider_values)]
@@ -559,20 +577,33 @@ class Correlations:
         }
 
 
-def rank_correlations(scn, seed: int, paths: int, block_size: int, inputs: Sequence[Input], outputs: dict,
-                      frame: Frame, metric: Metric | None = None) -> Correlations:
-    """Spearman correlation of each input's per-path draw with min cash, the breach indicator
-    and (when it is another per-path quantity) the metric's per-path values.
+def correlation_targets(metric: Metric | None = None) -> Callable[[dict, Frame], dict]:
+    """Per-path outputs the rank correlations use: min cash, the breach indicator, the metric's values."""
 
-    ``outputs`` are ``simulate_paths(scn, seed, paths, block_size)``: the same paths as the draws.
+    def fn(o, f):
+        out = {"min_cash": o["min_cash"], "breach": (o["first_breach_step"] > 0).astype(float)}
+        if metric is not None:
+            out["metric"] = metric.per_path(o, f)
+        return out
+
+    return fn
+
+
+def rank_correlations(scn, seed: int, paths: int, block_size: int, inputs: Sequence[Input], targets: dict,
+                      metric: Metric | None = None) -> Correlations:
+    """Spearman correlation of each input's per-path draw with per-path outputs.
+
+    ``targets`` (name -> (paths,)) come from the same seed, paths and blocks
+    as the draws (``Runner.values(..., correlation_targets(metric))``): min
+    cash, the breach indicator and, under ``"metric"``, the metric's per-path
+    values, kept (named after the metric) when they differ from the first two.
     """
     keys = [i.key for i in inputs]
     draws = input_draws(scn, seed, paths, block_size, keys)
-    targets = {"min_cash": outputs["min_cash"], "breach": (outputs["first_breach_step"] > 0).astype(float)}
-    if metric is not None:
-        v = metric.values(outputs, frame)
-        if not any(np.array_equal(v, t) for t in targets.values()):
-            targets[metric.name] = v
+    targets = dict(targets)
+    v = targets.pop("metric", None)
+    if v is not None and not any(np.array_equal(v, t) for t in targets.values()):
+        targets[metric.name if metric is not None else "metric"] = v
     rho, ci, contrib = {}, {}, {}
     for t, y in targets.items():
         r = [spearman(draws[k], y) for k in keys]
@@ -790,8 +821,7 @@ def sobol_analysis(runner: Runner, metric: Metric, inputs: Sequence[Input], n: i
 
     def evaluate(kj):
         k, j = kj
-        out, frame = runner.outputs([inp.override(v) for inp, v in zip(inputs, values[k][j])])
-        e = metric.estimate(metric.values(out, frame))
+        e = metric.estimate(runner.metric([inp.override(v) for inp, v in zip(inputs, values[k][j])], metric))
         return e.estimate, e.se
 
     res = np.array(runner.map(evaluate, rows)).reshape(len(mats), n, 2)
@@ -1089,10 +1119,10 @@ def analyse(
     if not chosen:
         raise ConfigError(scn.scenario.name or "scenario", "", "no uncertain inputs: every (D) parameter is a fixed value")
     runner = Runner(scn, paths, seed, block_size, threads, progress)
-    base_out, frame = runner.outputs()
-    baseline = m.estimate(m.values(base_out, frame))
-    corr = rank_correlations(scn, seed, paths, runner.block_size, chosen, base_out, frame, m) if correlations else None
-    del base_out
+    base = runner.values((), correlation_targets(m))
+    baseline = m.estimate(base["metric"])
+    corr = rank_correlations(scn, seed, paths, runner.block_size, chosen, base, m) if correlations else None
+    del base
     sweeps = sweep(runner, m, chosen, percentiles, low, high)
     sob = None
     if sobol:

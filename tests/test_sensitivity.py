@@ -247,8 +247,13 @@ def test_rank_correlations_use_the_paths_own_draws(tiny):
     out = sim.engine.simulate_paths(tiny, 3, PATHS, BLOCK)
     draws = ss.input_draws(tiny, 3, PATHS, BLOCK, ["revenue.growth"])["revenue.growth"]
     expected = spearmanr(draws, out["min_cash"]).statistic
-    got = ss.rank_correlations(tiny, 3, PATHS, BLOCK, ss.uncertain_inputs(tiny, ["revenue.growth"]), out, ss.Frame.of(tiny))
+    runner = ss.Runner(tiny, PATHS, 3, BLOCK)
+    metric = ss.resolve_metric("p_profit_compression_any", tiny)
+    targets = runner.values((), ss.correlation_targets(metric))
+    assert np.array_equal(targets["min_cash"], out["min_cash"])  # block by block = simulate_paths
+    got = ss.rank_correlations(tiny, 3, PATHS, BLOCK, ss.uncertain_inputs(tiny, ["revenue.growth"]), targets, metric)
     assert got.rho["min_cash"][0] == pytest.approx(expected, abs=1e-12)
+    assert got.targets == ["min_cash", "breach", "p_profit_compression_any"]
 
 
 def test_spearman_handles_ties_and_constants():
