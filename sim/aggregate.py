@@ -15,7 +15,7 @@ import numpy as np
 from sim.sketch import QuantileSketch
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
-BY_YEAR = ("cash_end", "revenue", "operating_income", "net_income", "fcf", "operating_margin", "cloud_cost", "shortfall", "fines")
+BY_YEAR = ("cash_end", "revenue", "operating_income", "net_income", "fcf", "operating_margin", "cloud_cost", "shortfall", "fines", "cloud_usage")
 EXACT_BUDGET_BYTES = 256 * 2**20
 
 
@@ -56,7 +56,7 @@ class BlockStats:
     """Counts and sums of one block, as the kernel tallies them."""
 
     n: int
-    year_counts: np.ndarray  # (4, Y): first breach in y, compression, net loss, NI below base
+    year_counts: np.ndarray  # (5, Y): first breach in y, compression, net loss, NI below base, shortfall in y
     path_counts: np.ndarray  # (3,): compression in any year, breach and compression, any shortfall
     sums: np.ndarray  # (n_series,) sums of every series column
     step_counts: np.ndarray  # (K,) paths whose first breach is at step k
@@ -68,7 +68,7 @@ class BlockStats:
     def empty(cls, n: int, n_years: int, n_steps: int, n_debts: int, n_series: int) -> "BlockStats":
         return cls(
             n,
-            np.zeros((4, n_years), dtype=np.int64),
+            np.zeros((5, n_years), dtype=np.int64),
             np.zeros(3, dtype=np.int64),
             np.zeros(n_series),
             np.zeros(n_steps, dtype=np.int64),
@@ -82,7 +82,7 @@ class Totals:
 
     def __init__(self, n_years: int, n_steps: int, n_debts: int, n_series: int):
         self.n = 0
-        self.year_counts = np.zeros((4, n_years), dtype=np.int64)
+        self.year_counts = np.zeros((5, n_years), dtype=np.int64)
         self.path_counts = np.zeros(3, dtype=np.int64)
         self.sums = np.zeros(n_series)
         self.step_counts = np.zeros(n_steps, dtype=np.int64)
@@ -116,6 +116,10 @@ class Totals:
     @property
     def below_base(self) -> np.ndarray:
         return self.year_counts[3]
+
+    @property
+    def shortfall_by_year(self) -> np.ndarray:
+        return self.year_counts[4]
 
     @property
     def compression_any(self) -> int:

@@ -22,12 +22,12 @@ from sim.jit import njit
 
 # Per-year fields in the series matrix, in sim.aggregate.BY_YEAR order:
 # column 1 + field * Y + year (column 0 is min cash).
-F_CASH_END, F_REVENUE, F_OI, F_NI, F_FCF, F_MARGIN, F_CLOUD, F_SHORTFALL, F_FINES = range(9)
-N_FIELDS = 9
+F_CASH_END, F_REVENUE, F_OI, F_NI, F_FCF, F_MARGIN, F_CLOUD, F_SHORTFALL, F_FINES, F_USAGE = range(10)
+N_FIELDS = 10
 # Kernel modes.
 CENTRAL, RANDOM, ANTITHETIC = 0, 1, 2
 # Rows of ``year_counts`` and entries of ``path_counts``.
-C_BREACH_YEAR, C_COMPRESSION, C_NET_LOSS, C_BELOW_BASE = range(4)
+C_BREACH_YEAR, C_COMPRESSION, C_NET_LOSS, C_BELOW_BASE, C_SHORTFALL_YEAR = range(5)
 C_COMPRESSION_ANY, C_BREACH_AND_COMPRESSION, C_SHORTFALL_PATHS = range(3)
 
 
@@ -184,15 +184,15 @@ def simulate_block(
         ``-tilt`` (towards lower revenue); 0 for plain Monte Carlo.
     series : float64 array (n, S), output
         Column 0 min cash; then per-year fields (``F_*``) at
-        ``1 + field * Y + year``; then, if S > 1 + 9 Y, Cash_k per step.
+        ``1 + field * Y + year``; then, if S > 1 + 10 Y, Cash_k per step.
         USD millions (margins as fractions).
     first_breach : int64 array (n,), output
         First step k (1-based) with Cash_k < floor; 0 if none.
     log_weight : float64 array (n,), output
         Log likelihood ratio of the path under the tilt (0 without one).
-    year_counts : int64 array (4, Y), accumulated
+    year_counts : int64 array (5, Y), accumulated
         Paths whose first breach falls in year y; with profit compression,
-        net loss and net income below base in year y.
+        net loss, net income below base and a commitment shortfall in year y.
     path_counts : int64 array (3,), accumulated
         Paths with compression in any year; with a breach and compression;
         with any commitment shortfall.
@@ -439,6 +439,9 @@ def simulate_block(
                 series[i, 1 + F_CLOUD * Y + y] = y_cloud
                 series[i, 1 + F_SHORTFALL * Y + y] = y_sf
                 series[i, 1 + F_FINES * Y + y] = y_fines
+                series[i, 1 + F_USAGE * Y + y] = y_cloud - y_sf  # the bill for usage, before any shortfall
+                if y_sf > 0.0:
+                    year_counts[C_SHORTFALL_YEAR, y] += 1
                 if margin < threshold:
                     year_counts[C_COMPRESSION, y] += 1
                     compressed_any = True

@@ -94,6 +94,8 @@ def summarize(data) -> dict:
         "p_profit_compression_any_ci95": list(wilson(t.compression_any, n)),
         "p_net_loss_by_year": rates(t.net_loss),
         "p_net_loss_by_year_ci95": cis(t.net_loss),
+        "p_shortfall_by_year": rates(t.shortfall_by_year),
+        "p_shortfall_by_year_ci95": cis(t.shortfall_by_year),
         "p_commitment_shortfall": t.shortfall_paths / n,
         "p_commitment_shortfall_ci95": list(wilson(t.shortfall_paths, n)),
         "expected_shortfall_total": float(t.sums[lay.by_year("shortfall")].sum()) / n,

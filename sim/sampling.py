@@ -218,13 +218,13 @@ def design_scores(sampling: str, rng: np.random.Generator, n: int, d: int) -> np
     if sampling == "lhs":
         u = (np.argsort(rng.random((n, d)), axis=0) + rng.random((n, d))) / n
     elif sampling == "sobol":
-        import warnings
-
         from scipy.stats import qmc
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # balance properties need n a power of 2: say so in docs
-            u = qmc.Sobol(d, scramble=True, seed=rng).random(n)
+        # Sobol' points balance in powers of two: draw the next one up and keep
+        # the first n (still an unbiased randomised design; the default block
+        # size, 32,768, is a power of two anyway)
+        m = max(0, int(np.ceil(np.log2(max(n, 1)))))
+        u = qmc.Sobol(d, scramble=True, seed=rng).random_base2(m)[:n]
     else:
         raise ValueError(f"unknown sampling {sampling!r}")
     return ndtri(np.clip(u, 1e-16, 1 - 1e-16))

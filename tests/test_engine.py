@@ -69,6 +69,8 @@ def test_summary_is_the_merge_of_the_paths(default):
     np.testing.assert_array_equal(np.rint(np.array(s["p_net_loss_by_year"]) * n), (paths["net_income"] < 0).sum(axis=0))
     assert round(s["p_commitment_shortfall"] * n) == (paths["shortfall"].sum(axis=1) > 0).sum()
     assert s["expected_shortfall_total"] == pytest.approx(paths["shortfall"].sum(axis=1).mean(), rel=1e-12)
+    np.testing.assert_array_equal(np.rint(np.array(s["p_shortfall_by_year"]) * n), (paths["shortfall"] > 0).sum(axis=0))
+    np.testing.assert_allclose(paths["cloud_usage"], paths["cloud_cost"] - paths["shortfall"], rtol=1e-12, atol=1e-9)
     for name in BY_YEAR:
         np.testing.assert_allclose(s["by_year"][name]["mean"], paths[name].mean(axis=0), rtol=1e-12)
         for q in QUANTILES:
