@@ -969,6 +969,45 @@ class SensitivityResult:
         return out
 
     # -- text -----------------------------------------------------------------
+    def to_markdown(self, top: int = 10, figures_dir: str | None = None) -> str:
+        """A "Sensitivity" section for a Markdown report: tables, and the figures when ``figures_dir`` is given."""
+        m = self.metric
+        show = _formatter(m)
+        b = self.baseline
+        out = [
+            f"## Sensitivity: {m.label}",
+            "",
+            f"{self.paths:,} paths per run, seed {self.seed}, common random numbers. Baseline (every input random): "
+            f"{show(b.estimate)} (95% CI {show(b.ci95[0])} - {show(b.ci95[1])}).",
+            "",
+            f"| input | held at P{self.low:g} / P{self.high:g} | {m.label} | swing (95% CI) |",
+            "|---|---|---|---|",
+        ]
+        for s in self.sweeps[:top]:
+            lo, hi = s.swing_ci95
+            out.append(f"| `{s.input.key}` | {s.input.show(s.low_value)} / {s.input.show(s.high_value)} | "
+                       f"{show(s.low.estimate)} -> {show(s.high.estimate)} | {_delta(m, s.swing)} "
+                       f"({_delta(m, lo, unit=False)} - {_delta(m, hi, unit=False)}) |")
+        if figures_dir is not None:
+            out += ["", f"![Tornado]({figures_dir}/tornado.png)", "", f"![Spider]({figures_dir}/spider.png)"]
+        c = self.correlations
+        if c is not None:
+            out += ["", "| input | rank corr. with min cash | share | with breach | share |", "|---|---|---|---|---|"]
+            for i in np.argsort([-x for x in c.contribution["min_cash"]], kind="stable")[:top]:
+                out.append(f"| `{c.keys[i]}` | {_rho(c.rho['min_cash'][i])} | {c.contribution['min_cash'][i]:.0%} | "
+                           f"{_rho(c.rho['breach'][i])} | {c.contribution['breach'][i]:.0%} |")
+        if self.sobol is not None:
+            d = self.sobol.to_dict()
+            out += ["", f"Sobol indices (N = {self.sobol.n}, {self.sobol.paths:,} paths per run; Monte Carlo noise "
+                        f"{_share(self.sobol.noise_share)} of the variance):", "",
+                    "| factor | first order (95% CI) | total order (95% CI) |", "|---|---|---|"]
+            for i in np.argsort([-(r["ST"] or 0) for r in d["rows"]], kind="stable")[:top]:
+                r = d["rows"][i]
+                out.append(f"| `{r['factor']}` | {_ix(r['S1'], r['S1_ci95'])} | {_ix(r['ST'], r['ST_ci95'])} |")
+            if figures_dir is not None:
+                out += ["", f"![Sobol indices]({figures_dir}/sobol.png)"]
+        return "\n".join(out) + "\n"
+
     def format(self, top: int = 10) -> str:
         """A concise terminal summary."""
         m = self.metric

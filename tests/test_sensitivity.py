@@ -340,6 +340,9 @@ def test_save_writes_tables_json_and_figures(tiny_result, tmp_path):
     assert len(pd.read_csv(tmp_path / "spider.csv")) == 3 * 7
     text = tiny_result.format()
     assert "revenue.growth" in text and "Sobol" in text and "Baseline" in text
+    md = tiny_result.to_markdown(figures_dir=".")
+    assert md.startswith("## Sensitivity: P(cash < floor at some step)")
+    assert "| `revenue.growth` |" in md and "![Tornado](./tornado.png)" in md and "Sobol indices" in md
 
 
 def test_plots_take_the_result_or_its_json(tiny_result):
