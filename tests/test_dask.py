@@ -35,7 +35,7 @@ def stable(summary: dict) -> dict:
 def cluster():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50, env={"NUMBA_NUM_THREADS": "1"}) as c:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50, env={"NUMBA_NUM_THREADS": "1"}) as c:
         yield c
 
 
