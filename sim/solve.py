@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from sim.sweep import DEFAULT_SWEEP_PATHS, Design, Target, number_text, prepare_cells, run_cells, summary_row
 

@@ -12,7 +12,7 @@ size, quantile method); a rerun skips cells whose file exists, so Ctrl-C or
 a dead worker loses at most the cells in flight.  ``OUT/manifest.json``
 records the sweep; when every cell is done the tidy table (one row per cell)
 is written to ``OUT/sweep.csv`` and ``OUT/sweep.parquet`` (with pyarrow),
-with plots (``heatmap.png``, ``lines.png``) for one or two swept keys.
+with plots (``heatmap.png``, ``lines.png``, see ``sim.sweep_plots``) for one or two swept keys.
 
 >>> from sim.sweep import grid_axis, build_design, run_sweep
 >>> design = build_design(grids=[grid_axis("cloud.commitment.total=3B,4B,5B")])
@@ -25,11 +25,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import operator
 import os
 import re
-import tempfile
 import threading
 import time
 import tomllib
@@ -111,22 +109,10 @@ def _is_int_text(text: str) -> bool:
 
 
 def toml_value(value: Any) -> str:
-    """``value`` as TOML text for an override (strings quoted, tables inline)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"not a finite number: {value}")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items()) + "}"
-    raise ValueError(f"cannot write {type(value).__name__} as TOML")
+    """``value`` (as read from TOML) as TOML text for an override: strings quoted, tables inline."""
+    from sim.config import _toml_scalar
+
+    return _toml_scalar(value)
 
 
 def number_text(x: float, integer: bool) -> str:
@@ -372,10 +358,7 @@ def read_sweep_file(path: str | os.PathLike) -> dict:
         elif isinstance(value, list):
             if not value:
                 raise ConfigError(label, where, "empty grid")
-            try:
-                grids.append(grid_axis(f"{key}=" + ",".join(toml_value(v) for v in value), source=label))
-            except ValueError as e:
-                raise ConfigError(label, where, str(e)) from None
+            grids.append(grid_axis(f"{key}=" + ",".join(toml_value(v) for v in value), source=label))
         else:
             raise ConfigError(label, where, "expected an array of values or a range \"lo:hi:n\"")
 
@@ -406,10 +389,7 @@ def read_sweep_file(path: str | os.PathLike) -> dict:
     for i, cell in enumerate(expect("cells", list, "an array of tables [[cells]]") or []):
         if not isinstance(cell, dict) or not cell:
             raise ConfigError(label, f"cells[{i}]", "expected a table of KEY = value")
-        try:
-            cells.append({k: toml_value(v) for k, v in _flatten(cell).items()})
-        except ValueError as e:
-            raise ConfigError(label, f"cells[{i}]", str(e)) from None
+        cells.append({k: toml_value(v) for k, v in _flatten(cell).items()})
 
     design = build_design(grids, lhs, ranges, lhs_seed, cells, cells_source=label)
     out = {k: raw.get(k) for k in ("config", "paths", "seed", "block_size", "quantiles", "target")}
@@ -846,36 +826,28 @@ def run_sweep(
     table = pd.DataFrame(table_rows(cells, summaries))
     files = write_table(table, folder)
     if plots:
+        from sim.sweep_plots import write_plots
+
         files += write_plots(table, design, folder, target)
     manifest("complete")
     return SweepResult(table, len(cells), counts["computed"], counts["reused"], folder, files, time.perf_counter() - t0)
 
 
-def _replace_from_temp(path: Path, write: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_table(table, folder: str | os.PathLike) -> list[Path]:
     """Write ``sweep.csv`` and, when pyarrow is installed, ``sweep.parquet`` (atomically)."""
+    import io
+
+    from sim.results import write_atomic
+    from sim.tables import parquet_available, write_bytes_atomic
+
     folder = Path(folder)
     files = [folder / TABLE_CSV]
-    _replace_from_temp(files[0], lambda tmp: table.to_csv(tmp, index=False))
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return files
-    files.append(folder / TABLE_PARQUET)
-    _replace_from_temp(files[1], lambda tmp: table.to_parquet(tmp, index=False))
+    write_atomic(files[0], table.to_csv(index=False))
+    if parquet_available():
+        buf = io.BytesIO()
+        table.to_parquet(buf, index=False)
+        files.append(folder / TABLE_PARQUET)
+        write_bytes_atomic(files[1], buf.getvalue())
     return files
 
 
@@ -892,122 +864,10 @@ def load_table(folder: str | os.PathLike):
     return pd.read_csv(folder / TABLE_CSV)
 
 
-# ---------------------------------------------------------------------------
-# Plots
-# ---------------------------------------------------------------------------
+def __getattr__(name):
+    # the plots live in sim.sweep_plots (matplotlib is imported only when drawing)
+    if name in ("heatmap", "line_plot", "write_plots"):
+        from sim import sweep_plots
 
-
-def _figure(ax, size):
-    if ax is not None:
-        return ax.figure, ax
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, layout="constrained")
-    return fig, fig.subplots()
-
-
-def _order(values) -> list:
-    """Distinct values in ascending order (numbers) or first-seen order (text)."""
-    seen = list(dict.fromkeys(values))
-    try:
-        return sorted(seen)
-    except TypeError:
-        return seen
-
-
-def heatmap(table, x: str, y: str, metric: str = "p_cash_breach", target: Target | None = None, ax=None):
-    """Heatmap of ``metric`` over two swept keys; cells meeting ``target`` outlined.
-
-    A solid outline marks cells whose estimate meets the target; a dashed one
-    cells where it does but the 95% interval reaches past the target.
-
-    Returns
-    -------
-    (Figure, Axes)
-    """
-    from matplotlib.patches import Rectangle
-
-    xs, ys = _order(table[x]), _order(table[y])
-    grid = np.full((len(ys), len(xs)), np.nan)
-    rows = {}
-    for _, row in table.iterrows():
-        i, j = ys.index(row[y]), xs.index(row[x])
-        grid[i, j] = row[metric]
-        rows[(i, j)] = row
-    fig, ax = _figure(ax, (1.6 + 0.9 * len(xs), 1.4 + 0.6 * len(ys)))
-    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="magma_r", vmin=0.0, vmax=max(1e-9, float(np.nanmax(grid))) if metric in PROBABILITIES else None)
-    fig.colorbar(image, ax=ax, label=LABELS.get(metric, metric))
-    ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    if len(xs) * len(ys) <= 225:
-        top = np.nanmax(grid) if np.isfinite(grid).any() else 1.0
-        for (i, j), row in rows.items():
-            ax.text(j, i, f"{row[metric]:.3g}", ha="center", va="center", fontsize=8, color="white" if row[metric] > 0.55 * top else "black")
-    if target is not None:
-        for (i, j), row in rows.items():
-            if target.met(row):
-                sure = target.surely(row)
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="tab:cyan", linewidth=2.5, linestyle="-" if sure else "--"))
-        ax.set_title(f"{LABELS.get(metric, metric)}\noutlined: {target} (dashed: the 95% CI reaches past it)", fontsize=9)
-    else:
-        ax.set_title(LABELS.get(metric, metric), fontsize=10)
-    return fig, ax
-
-
-def _tick(v) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
-
-
-def line_plot(table, x: str, metrics: Sequence[str] = ("p_cash_breach",), by: str | None = None, target: Target | None = None, ax=None):
-    """Probabilities over one swept key with 95% CI bands (one line per value of ``by``).
-
-    Returns
-    -------
-    (Figure, Axes)
-    """
-    fig, ax = _figure(ax, (7.0, 4.2))
-    numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in table[x])
-    xs = _order(table[x])
-    groups = [(None, table)] if by is None else [(v, table[table[by] == v]) for v in _order(table[by])]
-    for metric in metrics:
-        for value, part in groups:
-            pos = part[x].to_numpy(float) if numeric else np.array([xs.index(v) for v in part[x]], dtype=float)
-            order = np.argsort(pos, kind="stable")
-            pos, part = pos[order], part.iloc[order]
-            label = LABELS.get(metric, metric) if by is None else f"{by} = {_tick(value)}"
-            if by is not None and len(metrics) > 1:
-                label = f"{LABELS.get(metric, metric)}, {label}"
-            (line,) = ax.plot(pos, part[metric], marker="o", markersize=3, label=label)
-            if metric + "_lo" in part:
-                ax.fill_between(pos, part[metric + "_lo"], part[metric + "_hi"], color=line.get_color(), alpha=0.2, linewidth=0)
-    if not numeric:
-        ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
-    if target is not None and target.metric in metrics:
-        ax.axhline(target.value, color="grey", linestyle=":", linewidth=1, label=f"target {target}")
-    ax.set_xlabel(x)
-    ax.set_ylabel("probability (95% CI bands)" if all(m in PROBABILITIES for m in metrics) else ", ".join(metrics))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return fig, ax
-
-
-def write_plots(table, design: Design, folder: str | os.PathLike, target: Target | None = None) -> list[Path]:
-    """``heatmap.png`` for a full grid over two keys; ``lines.png`` for one key (or two, a line per value of the second)."""
-    folder = Path(folder)
-    files = []
-    figures = []
-    keys = design.keys
-    if design.grid_shape is not None and len(keys) == 2:
-        figures.append((HEATMAP_PNG, heatmap(table, keys[0], keys[1], target=target)[0]))
-        figures.append((LINES_PNG, line_plot(table, keys[0], by=keys[1], target=target)[0]))
-    elif len(keys) == 1:
-        figures.append((LINES_PNG, line_plot(table, keys[0], metrics=PROBABILITIES[:3], target=target)[0]))
-    for name, fig in figures:
-        path = folder / name
-        _replace_from_temp(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
-        files.append(path)
-    return files
+        return getattr(sweep_plots, name)
+    raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")

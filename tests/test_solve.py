@@ -17,7 +17,6 @@ millions, one step a year, no tax, floor 0):
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 

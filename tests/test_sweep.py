@@ -28,16 +28,15 @@ from sim.sweep import (
     Target,
     build_design,
     grid_axis,
-    heatmap,
     latin_hypercube,
     lhs_range,
-    line_plot,
     load_table,
     parse_target,
     read_sweep_file,
     run_sweep,
     split_values,
 )
+from sim.sweep_plots import heatmap, line_plot
 
 RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads"}
 FAST = dict(paths=3000, block_size=1000)
@@ -151,7 +150,7 @@ seed = 2
     assert d.keys[:2] == ["cloud.commitment.total", "revenue.ai_uplift.probability"]
     assert len(d.cells) == 2 * 3 * 4 + 1
     assert d.cells[0]["cloud.commitment.total"] == '"3B"'
-    assert d.cells[-1] == {"cloud.commitment.total": "4500", "revenue.growth": '{"dist" = "normal", "mean" = 0.05, "sd" = 0.01}'}
+    assert d.cells[-1] == {"cloud.commitment.total": "4500", "revenue.growth": '{ dist = "normal", mean = 0.05, sd = 0.01 }'}
     assert d.sources["revenue.growth"] == str(path)
 
 
