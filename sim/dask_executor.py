@@ -24,11 +24,13 @@ process compiles (or loads from the cache) once, on its first task.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import pickle
 import sys
-import zlib
+
+import numpy as np
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 
@@ -75,13 +77,48 @@ def _one_numba_thread() -> None:
         pass
 
 
-def run_task(fn, *args):
-    """Run ``fn(*args, stop=None, progress)`` on a worker; return (packed result, paths done).
+SPARSE_MIN = 65_536  # integer arrays at least this big travel as (index, value) pairs when mostly zeros
 
-    The result travels pickled and zlib-compressed: a task's quantile sketch
-    is a dense count table (19 MB for the default scenario) of mostly zeros,
-    which compresses about 50-fold in ~40 ms.
+
+def _dense(shape, dtype, index, values):
+    out = np.zeros(int(np.prod(shape)), dtype=dtype)
+    out[index] = values
+    return out.reshape(shape)
+
+
+class _Packer(pickle.Pickler):
+    """Pickles mostly-zero integer arrays as their non-zero entries.
+
+    A task's quantile sketch is a dense table of bucket counts (19 MB for the
+    default scenario), about 9% of them non-zero: sent as index/value pairs it
+    is 2.5 MB, packed in ~13 ms and unpacked in ~4 ms (zlib: 0.4 MB but ~40 ms
+    each way, more than the transfer it saves on a local network).
     """
+
+    def reducer_override(self, obj):
+        if type(obj) is np.ndarray and obj.size >= SPARSE_MIN and obj.dtype.kind in "iu":
+            flat = obj.ravel()
+            index = np.flatnonzero(flat)
+            if 3 * index.size < flat.size:
+                index = index.astype(np.int32 if flat.size < 2**31 else np.int64)
+                return _dense, (obj.shape, obj.dtype.str, index, flat[index])
+        return NotImplemented
+
+
+def pack(obj) -> bytes:
+    """Pickle ``obj``, mostly-zero integer arrays sparsely (:func:`unpack` reverses it exactly)."""
+    buf = io.BytesIO()
+    _Packer(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buf.getvalue()
+
+
+def unpack(data: bytes):
+    """The object :func:`pack` packed."""
+    return pickle.loads(data)
+
+
+def run_task(fn, *args):
+    """Run ``fn(*args, stop=None, progress)`` on a worker; return (packed result, paths done)."""
     _one_numba_thread()
     done = [0]
 
@@ -89,12 +126,7 @@ def run_task(fn, *args):
         done[0] += n
 
     result = fn(*args, None, count)
-    return zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1), done[0]
-
-
-def unpack(data: bytes):
-    """The result :func:`run_task` packed."""
-    return pickle.loads(zlib.decompress(data))
+    return pack(result), done[0]
 
 
 class DaskExecutor:

@@ -174,3 +174,19 @@ def test_numba_cache_goes_to_node_local_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
     NumbaSetup().setup(Worker())
     assert os.environ["NUMBA_CACHE_DIR"] == "/somewhere/else"  # a configured cache is kept
+
+
+def test_pack_round_trip_is_exact():
+    import numpy as np
+
+    from sim.dask_executor import pack, unpack
+
+    rng = np.random.default_rng(0)
+    sparse = np.zeros((7, 20_000), dtype=np.int64)
+    sparse[rng.integers(0, 7, 500), rng.integers(0, 20_000, 500)] = rng.integers(1, 1000, 500)
+    dense = rng.integers(1, 5, (300, 300))
+    obj = ([(0, sparse, None)], {"f": rng.random(100_000), "d": dense, "t": sparse.T})
+    back = unpack(pack(obj))
+    assert np.array_equal(back[0][0][1], sparse) and back[0][0][1].dtype == sparse.dtype
+    assert np.array_equal(back[1]["d"], dense) and np.array_equal(back[1]["f"], obj[1]["f"]) and np.array_equal(back[1]["t"], sparse.T)
+    assert len(pack(sparse)) < sparse.nbytes / 10
