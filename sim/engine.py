@@ -3,10 +3,11 @@
 Block ``b`` always holds the same paths and draws from its own streams
 (``docs/DRAWS.md``), and block summaries are merged in block order, so the
 result depends on (config, seed, paths, block size) only -- never on the
-number of threads.  At most ``2 * threads`` blocks are in flight, so memory
-is bounded by the block size, not by the number of paths (except for exact
-quantiles, which keep every path's series while that fits the budget in
-``sim.aggregate``).
+number of threads.  An executor runs tasks of consecutive blocks, one block
+after another, so each worker holds one block's arrays and one quantile
+sketch: memory is bounded by the workers and the block size, not by the
+number of paths (except for exact quantiles, which keep every path's series
+while that fits the budget in ``sim.aggregate``).
 """
 
 from __future__ import annotations
@@ -183,7 +184,8 @@ def simulate_paths(scenario, seed: int, n_paths: int, block_size: int = DEFAULT_
         ``min_cash`` (n,), ``first_breach_step`` (n,) int (1-based, 0 = never),
         per-year (n, Y): ``revenue``, ``operating_income``, ``net_income``,
         ``fcf``, ``cloud_cost``, ``shortfall``, ``fines``, ``cash_end``,
-        ``operating_margin``; per-step ``cash`` (n, K). USD millions.
+        ``operating_margin``, ``cloud_usage`` (the bill before any shortfall);
+        per-step ``cash`` (n, K). USD millions.
     """
     ctx = prepare(scenario)
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
