@@ -107,7 +107,11 @@ def _load(config, overrides):
 @click.option("--precision", metavar="HALF_WIDTH", help="Add blocks until the 95%% CI half-width reaches this: 0.002, or 5%% of the estimate.")
 @click.option("--precision-metric", type=click.Choice(["p_cash_breach", "p_profit_compression_any", "p_commitment_shortfall"]), default="p_cash_breach", show_default=True, help="The probability --precision applies to.")
 @click.option("--max-paths", type=int, default=None, help="Cap for --precision [default: 100 x --paths].")
-def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out, out_dir, quiet, sampling, rare_event, precision, precision_metric, max_paths, report_formats=None):
+@click.option("--sensitivity", "sensitivity", is_flag=True, help="With --out: then run the tornado and rank correlations (same seed and blocks) into DIR; the report gets section 9.")
+@click.option("--sensitivity-metric", metavar="METRIC", default=None, help="What --sensitivity explains [default: p_cash_breach]; any `sim sensitivity --metric` name.")
+@click.option("--sensitivity-paths", type=int, default=None, help="Paths of each sensitivity run [default: --paths, at most 50,000].")
+def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out, out_dir, quiet, sampling, rare_event, precision, precision_metric, max_paths, report_formats=None,
+        sensitivity=False, sensitivity_metric=None, sensitivity_paths=None):
     """Simulate CONFIG (a TOML file or shipped scenario name; default pinterest_aws_2031).
 
     \b
@@ -145,6 +149,10 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
 
     formats = parse_format_option(report_formats)
     scn = _load(config, overrides)
+    from sim.cli_sensitivity import plan_for_run, run_for_report, summary_line
+
+    sens_plan = plan_for_run(scn, sensitivity, sensitivity_metric, sensitivity_paths, out_dir, paths)
+    sens = None
     pool = executor_from_context(threads)  # None: local threads
     bar = _progress_bar(paths if precision is None else (max_paths or 100 * paths), quiet)
     try:
@@ -173,9 +181,13 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
     if out_dir:
         from sim.report import write_outputs
 
-        write_outputs(result, out_dir, formats)
+        if sens_plan is not None:
+            sens = run_for_report(sens_plan, seed, block_size, threads, quiet)
+        write_outputs(result, out_dir, formats, sensitivity=sens)
     if not quiet and json_out != "-":
         click.echo(format_summary(result.summary))
+        if sens is not None:
+            click.echo(summary_line(sens))
 
 
 def _check_folder(option: str, folder: str) -> None:

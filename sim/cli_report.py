@@ -32,7 +32,9 @@ def report(folder, formats):
     """Rebuild the report in DIR from its summary.json and config.toml.
 
     DIR is a folder written by `sim run --out DIR`; nothing is rerun, and the
-    report is the same as the one the run wrote.
+    report is the same as the one the run wrote.  When DIR holds a
+    sensitivity.json (`sim run --sensitivity`, or `sim sensitivity --out DIR`),
+    the report has a section 9, Sensitivity.
 
     \b
     Example:
@@ -41,7 +43,7 @@ def report(folder, formats):
     """
     from sim.cli import InputError
     from sim.config import ConfigError
-    from sim.report import write_report
+    from sim.report import load_sensitivity, write_report
     from sim.results import CONFIG_FILE, SUMMARY_FILE, Result
 
     chosen = parse_format_option(formats)
@@ -59,6 +61,10 @@ def report(folder, formats):
     missing = [k for k in ("years", "p_cash_breach", "by_year", "central_case", "min_cash_histogram") if k not in result.summary]
     if missing:
         raise InputError(f"{path / SUMMARY_FILE}: not a sim summary, or from an older sim (missing {', '.join(missing)})")
+    try:
+        load_sensitivity(path)  # section 9 when DIR holds sensitivity.json: check it before writing anything
+    except ValueError as e:
+        raise InputError(str(e)) from None
     if not chosen:
         return
     written = write_report(result, path, chosen)

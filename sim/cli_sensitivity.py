@@ -124,3 +124,67 @@ def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, perc
         if written:
             click.echo("")
             click.echo(f"Wrote {', '.join(p.name for p in written)} to {out_dir}")
+            if os.path.isfile(os.path.join(out_dir, "summary.json")):
+                click.echo(f"{out_dir} holds a run: `sim report {out_dir}` adds this analysis to its report (section 9)")
+
+
+# ---------------------------------------------------------------------------
+# sim run --sensitivity: the tornado and rank correlations after the run, for the report
+# ---------------------------------------------------------------------------
+
+RUN_PATHS = 50_000  # default paths per sensitivity run of `sim run --sensitivity` (at most --paths)
+
+
+def plan_for_run(scn, enabled: bool, metric: str | None, paths: int | None, out_dir, run_paths: int):
+    """Check ``sim run``'s --sensitivity options before the run; None without --sensitivity.
+
+    Returns ``(scenario, Metric, paths per run)``.  Bad input is an InputError (one line, exit 2).
+    """
+    from sim import sensitivity as ss
+    from sim.config import ConfigError
+
+    if not enabled:
+        for option, value in (("--sensitivity-metric", metric), ("--sensitivity-paths", paths)):
+            if value is not None:
+                raise InputError(f"{option}: needs --sensitivity")
+        return None
+    if not out_dir:
+        raise InputError("--sensitivity: needs --out DIR (its files and the report's section 9 are written there)")
+    n = min(run_paths, RUN_PATHS) if paths is None else paths
+    if n < 2:
+        raise InputError(f"--sensitivity-paths: {n}: must be at least 2")
+    try:
+        m = ss.resolve_metric(metric or "p_cash_breach", scn)
+        inputs = ss.uncertain_inputs(scn)
+    except ConfigError as e:
+        raise InputError(f"--sensitivity-metric: {e.key}: {e.problem}" if e.source == "--metric" else str(e)) from None
+    if not inputs:
+        raise InputError("--sensitivity: the scenario has no uncertain inputs (every (D) parameter is fixed): nothing to vary")
+    return scn, m, n
+
+
+def run_for_report(plan, seed: int, block_size: int, threads: int | None, quiet: bool):
+    """The tornado (with its spider points) and the rank correlations, without Sobol, on the run's seed and blocks."""
+    from sim import sensitivity as ss
+
+    scn, m, n = plan
+    bar = _progress_bar(ss.planned_runs(scn, ss.uncertain_inputs(scn)), quiet)
+    if bar is not None:
+        bar.unit, bar.unit_scale = "run", False
+    try:
+        return ss.analyse(scn, m, n, seed, block_size=block_size, correlations=True, sobol=0, threads=threads,
+                          progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+
+
+def summary_line(res) -> str:
+    """One line for the terminal after the run's summary."""
+    from sim.sensitivity import _delta
+
+    head = f"Sensitivity of {res.metric.label} ({res.paths:,} paths per run, {res.runs} runs)"
+    if not res.sweeps:
+        return head + ": no inputs"
+    top = res.sweeps[0]
+    return f"{head}: {top.input.key} matters most (swing {_delta(res.metric, top.swing)}); report section 9"

@@ -8,7 +8,9 @@ rebuilds byte-identical files from a saved run (the report carries no build
 time).
 
 Sections: 1 headline, 2 cash, 3 breaches, 4 margins, 5 the commitment,
-6 revenue and value at risk, 7 inputs, 8 provenance.
+6 revenue and value at risk, 7 inputs, 8 provenance, and 9 sensitivity
+whenever the folder holds a ``sensitivity.json`` (``sim run --sensitivity``,
+or ``sim sensitivity --out`` into the run's folder), never otherwise.
 
 >>> import sim, sim.report
 >>> r = sim.run("pinterest_aws_2031", paths=100_000)                 # doctest: +SKIP
@@ -40,12 +42,16 @@ __all__ = [
     "build_markdown",
     "write_report",
     "write_outputs",
+    "SENSITIVITY_FILE",
+    "load_sensitivity",
+    "render_sensitivity_figures",
 ]
 
 FORMATS = ("html", "md")
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
 FIGURES_DIR = "figures"
+SENSITIVITY_FILE = "sensitivity.json"
 DPI = 144
 
 
@@ -192,6 +198,9 @@ _CAPTIONS = {
     "revenue_fan": "Revenue per fiscal year: bands hold the middle 90% and 50% of paths.",
     "cfar_ear": "Cash flow at risk (CFaR) and earnings at risk (EaR) at 95%, CorporateMetrics convention: the expected "
     "value minus the 5th percentile, per fiscal year.",
+    "sensitivity_tornado": "The metric with one input held at a low and at a high percentile while every other input keeps "
+    "its distribution, on common random numbers; bars start at the baseline (every input random) and are sorted by swing, "
+    "whiskers are 95% intervals of each end. Labels give the values held (yes/no outcomes: never / always).",
 }
 
 
@@ -249,7 +258,7 @@ def _summary(obj) -> dict:
 # ("pre", title, text), ("list", [items]).  Text may hold **bold** runs only.
 
 
-def _blocks(result, figures: list[Figure]) -> list[tuple]:
+def _blocks(result, figures: list[Figure], sensitivity: dict | None = None) -> list[tuple]:
     s = _summary(result)
     scenario = getattr(result, "scenario", None)
     h = headline(s)
@@ -508,6 +517,10 @@ def _blocks(result, figures: list[Figure]) -> list[tuple]:
         "The same config, seed, paths and block size give the same numbers on any machine and any thread count. "
         "Rebuild this report from the saved results with `sim report DIR`.",
     ))
+
+    # -- 9. sensitivity (only with sensitivity.json) ------------------------------------
+    if sensitivity is not None:
+        blocks += _sensitivity_blocks(sensitivity, s, by_fig)
     return blocks
 
 
@@ -579,6 +592,241 @@ def _dist_text(d) -> str:
 
 
 # ---------------------------------------------------------------------------
+# 9. Sensitivity (from sensitivity.json)
+# ---------------------------------------------------------------------------
+
+
+def load_sensitivity(folder: str | os.PathLike) -> dict | None:
+    """``folder/sensitivity.json`` as a dict (what ``SensitivityResult.save`` wrote), or None when absent.
+
+    Raises ValueError naming the file when it is not valid JSON or not a sensitivity result.
+    """
+    import json
+
+    path = Path(folder) / SENSITIVITY_FILE
+    if not path.is_file():
+        return None
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON: {e.msg} (line {e.lineno})") from None
+    need = ("metric", "paths", "seed", "baseline", "tornado", "tornado_percentiles")
+    missing = [k for k in need if k not in d] if isinstance(d, dict) else list(need)
+    if missing:
+        raise ValueError(f"{path}: not a sim sensitivity result (missing {', '.join(missing)})")
+    return d
+
+
+def render_sensitivity_figures(sens: dict, dpi: int = DPI) -> list[Figure]:
+    """The report's sensitivity figure (the tornado) from a ``sensitivity.json`` dict, as PNG bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+
+    from sim import plots
+    from sim import sensitivity_plots as sp
+
+    if not sens.get("tornado"):
+        return []
+    bars = min(len(sens["tornado"]), sp.TOP)
+    with plots.style():
+        fig = MplFigure(figsize=(plots.FIGSIZE[0], max(2.4, 0.42 * bars + 1.3)), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        sp.tornado(sens, ax)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    data = buf.getvalue()
+    w, h = _png_size(data)
+    return [Figure("sensitivity_tornado", 9, ax.get_title(loc="left") or ax.get_title(), data, w, h)]
+
+
+def _sources(sensitivity) -> str:
+    return "summary.json, config.toml and sensitivity.json" if sensitivity is not None else "summary.json and config.toml"
+
+
+def _pts(x: float) -> str:
+    """A difference of probabilities in percentage points: 15.7 pts, 0.69 pts."""
+    return ("\u2212" if x < 0 else "") + pct(abs(x))[:-1] + " pts"
+
+
+def _rho(r) -> str:
+    return "n/a" if r is None or not math.isfinite(r) else f"{r:+.3f}".replace("-", "\u2212")
+
+
+def _held(row: dict, v: float) -> str:
+    if row.get("bernoulli"):
+        return "never" if v == 0 else ("always" if v == 1 else f"p = {v:g}")
+    return money(v) if row.get("money") else f"{v:.3g}".replace("-", "\u2212")
+
+
+_SENS_TOP = 15  # rows of the section's tables, as bars in the tornado (sim.sensitivity_plots.TOP)
+
+
+def _sensitivity_blocks(sens: dict, s: dict, by_fig: dict) -> list[tuple]:
+    m = sens["metric"]
+    label = m.get("label") or m.get("name", "the metric")
+    words = label if label.startswith("P(") else label[0].lower() + label[1:]
+    prob = m.get("unit") == "probability"
+    show = pct if prob else money
+    swing = _pts if prob else money
+
+    def interval(ci) -> str:
+        lo, hi = ci
+        return f"{pct(lo)[:-1]}\u2013{pct(hi)[:-1]} pts" if prob else f"{money(lo)}\u2013{money(hi)}"
+
+    lo_p, hi_p = sens["tornado_percentiles"]
+    rows = sens["tornado"]
+    paths = sens["paths"]
+    base = sens["baseline"]
+    out: list[tuple] = [("h2", "9. Sensitivity", "sensitivity")]
+    if not rows:
+        out.append(("p", f"The sensitivity analysis of {words} (sensitivity.json) holds no inputs."))
+        return out
+
+    # in plain words: the input that matters most, and how far ahead of the next one it is
+    top = rows[0]
+    if top["swing_ci95"][0] <= 0:
+        text = (
+            f"No input moves {words} by more than the Monte Carlo noise at {paths:,} paths per run: the largest swing, "
+            f"`{top['key']}`'s, is {swing(top['swing'])} (95% CI {interval(top['swing_ci95'])}), against "
+            f"{show(base['estimate'])} with every input random."
+        )
+    else:
+        if top.get("bernoulli"):
+            ends = (f"if that outcome never happens it is {show(top['low']['estimate'])}, if it always happens "
+                    f"{show(top['high']['estimate'])}")
+        else:
+            ends = (f"held at its P{lo_p:g} ({_held(top, top['low_value'])}) it is {show(top['low']['estimate'])}, "
+                    f"at its P{hi_p:g} ({_held(top, top['high_value'])}) {show(top['high']['estimate'])}")
+        text = (
+            f"**`{top['key']}` matters most** to {words}: {ends}, a swing of **{swing(top['swing'])}** "
+            f"(95% CI {interval(top['swing_ci95'])}); with every input random it is {show(base['estimate'])}."
+        )
+        if len(rows) > 1:
+            nxt = rows[1]
+            measurable = any(r["swing_ci95"][0] > 0 for r in rows[1:])
+            if not measurable:
+                text += f" No other input moves it measurably at {paths:,} paths per run."
+            elif top["swing_ci95"][0] > nxt["swing_ci95"][1]:
+                ratio = top["swing"] / nxt["swing"] if nxt["swing"] > 0 else math.inf
+                if ratio >= 1.5:
+                    times = "many" if not math.isfinite(ratio) or ratio >= 100 else f"{ratio:.1f}"
+                    text += f" That is {times} times the swing of the next input, `{nxt['key']}` ({swing(nxt['swing'])})."
+                else:
+                    text += f" The next input, `{nxt['key']}`, swings it by {swing(nxt['swing'])}."
+            else:
+                text += (
+                    f" `{nxt['key']}` swings it about as much ({swing(nxt['swing'])}, 95% CI {interval(nxt['swing_ci95'])}): "
+                    f"the intervals overlap, so which of the two matters more is within the noise of {paths:,} paths per run."
+                )
+            if len(rows) > 2 and measurable:
+                rest = len(rows) - 2
+                text += (f" The other {rest} inputs each move it by {swing(rows[2]['swing'])} or less." if rest > 1 else
+                         f" The remaining input, `{rows[2]['key']}`, moves it by {swing(rows[2]['swing'])}.")
+    out.append(("p", text))
+
+    # is it the same model as the run above?
+    notes = []
+    ha, hb = sens.get("config_hash"), s.get("config_hash")
+    if (ha and hb and ha != hb) or sens.get("scenario") != s.get("scenario"):
+        notes.append(
+            f"**Note.** This analysis was run on a different config from the run above (scenario {sens.get('scenario')}"
+            + (f", config hash {ha[:12]}\u2026" if ha else "")
+            + f"; the run: {s.get('scenario')}" + (f", {hb[:12]}\u2026" if hb else "")
+            + "), so it describes that config. Rerun it on this one with `sim sensitivity DIR/config.toml --out DIR`."
+        )
+    elif sens.get("seed") != s.get("seed") or sens.get("block_size") != s.get("block_size"):
+        notes.append(
+            f"The analysis used seed {sens.get('seed')} and blocks of {sens.get('block_size'):,} paths (the run: seed "
+            f"{s.get('seed')}, blocks of {s.get('block_size') or 0:,}): the same model on other random numbers."
+        )
+    out += [("p", n) for n in notes]
+
+    if "sensitivity_tornado" in by_fig:
+        out.append(("fig", by_fig["sensitivity_tornado"]))
+    out.append(("h3", f"Inputs by swing: {label}"))
+    shown = rows[:_SENS_TOP]
+    table = [
+        [f"`{r['key']}`", f"{_held(r, r['low_value'])} / {_held(r, r['high_value'])}", show(r["low"]["estimate"]),
+         show(r["high"]["estimate"]), swing(r["swing"]), interval(r["swing_ci95"])]
+        for r in shown
+    ]
+    out.append(("table", ["Input", f"Held at P{lo_p:g} / P{hi_p:g}", f"At P{lo_p:g}", f"At P{hi_p:g}", "Swing", "95% CI"],
+                table, "llrrrr"))
+    more = len(rows) - len(shown)
+    out.append(("p", (f"{more} more input{'s' if more > 1 else ''}, with smaller swings, in tornado.csv. " if more > 0 else "")
+                + f"Each row is two runs with the input held at its P{lo_p:g} and its P{hi_p:g} (yes/no outcomes: never and "
+                "always) while every other input keeps its distribution; the swing's interval comes from the path-by-path "
+                "differences of the two runs (common random numbers)."))
+
+    c = sens.get("correlations")
+    if c and c.get("rows"):
+        targets = c["targets"]
+        names = {"min_cash": "lowest cash", "breach": "breach"}
+        name = m.get("name", "")
+        primary = name if name in targets else ("breach" if name.startswith("p_cash_breach") and "breach" in targets
+                                                 else targets[0])
+        order = sorted(range(len(c["rows"])), key=lambda i: (-c["rows"][i][f"contribution_{primary}"], i))
+        lead = c["rows"][order[0]]
+        out.append(("h3", "Rank correlations and contribution to variance"))
+        if lead[f"contribution_{primary}"] > 0:
+            what = names.get(primary, words)
+            out.append(("p",
+                        f"On the baseline run's {c['paths']:,} paths, `{lead['key']}`'s draw has the strongest rank correlation "
+                        f"with the path's {what if primary != 'breach' else 'breach of the floor'} "
+                        f"(\u03c1 = {_rho(lead[f'rho_{primary}'])}, {lead[f'contribution_{primary}']:.0%} of the contribution "
+                        "to variance)."))
+        header = ["Input"]
+        for t in targets:
+            header += [f"\u03c1 with {names.get(t, t)} (95% CI)", "Share"]
+        table = []
+        for i in order[:_SENS_TOP]:
+            r = c["rows"][i]
+            row = [f"`{r['key']}`"]
+            for t in targets:
+                lo, hi = r[f"rho_{t}_ci95"]
+                ci = "" if lo is None or hi is None else f" ({_rho(lo)} to {_rho(hi)})"
+                row += [_rho(r[f"rho_{t}"]) + ci, f"{r[f'contribution_{t}']:.0%}"]
+            table.append(row)
+        out.append(("table", header, table, "l" + "r" * (len(header) - 1)))
+        out.append(("p", "Spearman rank correlation of each input's per-path draw with the path's outcome, with 95% intervals; "
+                         "*share* is the input's squared correlation over the sum across inputs (\"contribution to variance\", "
+                         "as @RISK shows it): a ranking, not a decomposition of the variance."))
+
+    so = sens.get("sobol")
+    if so and so.get("rows"):
+        def num(x, digits):
+            text = f"{x:.{digits}f}"
+            return text.lstrip("-") if float(text) == 0 else text.replace("-", "\u2212")
+
+        def ix(v, ci):
+            if v is None:
+                return "n/a"
+            return num(v, 3) + ("" if ci[0] is None or ci[1] is None else f" ({num(ci[0], 2)} to {num(ci[1], 2)})")
+
+        srows = sorted(so["rows"], key=lambda r: -(r["ST"] or 0))[:_SENS_TOP]
+        out.append(("h3", "Sobol indices"))
+        noise = so.get("noise_share")
+        out.append(("table", ["Factor", "First order (95% CI)", "Total order (95% CI)"],
+                    [[f"`{r['factor']}`", ix(r["S1"], r["S1_ci95"]), ix(r["ST"], r["ST_ci95"])] for r in srows], "lrr"))
+        out.append(("p", f"Shares of the variance of {words} across the inputs' distributions: explained by the input alone "
+                         f"(first order) and together with its interactions (total order); N = {so['n']}, {so['paths']:,} paths "
+                         f"per run, {so['runs']:,} runs"
+                         + (f", Monte Carlo noise {100 * noise:.1f}% of the variance." if noise is not None else ".")))
+
+    method = (f"{paths:,} paths per run, seed {sens['seed']}, blocks of {sens.get('block_size') or 0:,} paths; "
+              f"{sens.get('runs', 0):,} runs on common random numbers")
+    if sens.get("runtime_seconds") is not None:
+        method += f", {sens['runtime_seconds']:.1f} s"
+    method += ". Saved beside this report: sensitivity.json, tornado.csv, spider.csv (the metric across each input's percentiles)"
+    method += (", correlations.csv" if c else "") + (", sobol.csv." if so else ".")
+    if s.get("sampling", "random") != "random" or s.get("importance_sampling"):
+        method += " The sensitivity runs draw plain random paths, whatever the run's sampling."
+    out.append(("p", method))
+    return out
+
+
+# ---------------------------------------------------------------------------
 # HTML
 # ---------------------------------------------------------------------------
 
@@ -639,10 +887,11 @@ def _inline_html(text: str) -> str:
     return t
 
 
-def build_html(result, figures: list[Figure]) -> str:
-    """The self-contained HTML report (no scripts, no external resources)."""
+def build_html(result, figures: list[Figure], sensitivity: dict | None = None) -> str:
+    """The self-contained HTML report (no scripts, no external resources); section 9 with ``sensitivity``
+    (the ``sensitivity.json`` dict, :func:`load_sensitivity`)."""
     s = _summary(result)
-    blocks = _blocks(result, figures)
+    blocks = _blocks(result, figures, sensitivity)
     title = f"Risk report: {s.get('scenario') or 'scenario'}"
     out = [
         "<!DOCTYPE html>",
@@ -708,7 +957,7 @@ def build_html(result, figures: list[Figure]) -> str:
             out.append(f"<details><summary>{html.escape(block[1])}</summary><pre>{html.escape(block[2])}</pre></details>")
     if section_open:
         out.append("</section>")
-    out.append(f"<footer>Built by sim {html.escape(str(s.get('version')))} from summary.json and config.toml. "
+    out.append(f"<footer>Built by sim {html.escape(str(s.get('version')))} from {_sources(sensitivity)}. "
                "Money in US dollars; probabilities are shares of simulated paths.</footer>")
     out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)
@@ -736,10 +985,10 @@ def _md_cell(v) -> str:
     return _md(v).replace("|", "\\|").replace("\n", " ")
 
 
-def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR) -> str:
-    """The Markdown report; figures are linked as ``figures_dir/STEM.png``."""
+def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR, sensitivity: dict | None = None) -> str:
+    """The Markdown report; figures are linked as ``figures_dir/STEM.png``; section 9 with ``sensitivity``."""
     s = _summary(result)
-    blocks = _blocks(result, figures)
+    blocks = _blocks(result, figures, sensitivity)
     title = f"Risk report: {s.get('scenario') or 'scenario'}"
     out = [f"# {title}", ""]
     if s.get("description"):
@@ -768,7 +1017,7 @@ def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR
             out += [f"![{_md(f.title)}]({figures_dir}/{f.filename})", "", f"*{_md(_CAPTIONS.get(f.stem, ''))}*", ""]
         elif kind == "pre":
             out += [f"**{block[1]}**", "", "```toml", block[2].rstrip("\n"), "```", ""]
-    out += [f"*Built by sim {s.get('version')} from summary.json and config.toml. Money in US dollars; probabilities are shares of simulated paths.*", ""]
+    out += [f"*Built by sim {s.get('version')} from {_sources(sensitivity)}. Money in US dollars; probabilities are shares of simulated paths.*", ""]
     return "\n".join(out)
 
 
@@ -780,6 +1029,7 @@ def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR
 def write_report(result, folder: str | os.PathLike, formats: Iterable[str] = FORMATS) -> list[Path]:
     """Write ``report.html`` and/or ``report.md`` (+ ``figures/*.png``) into ``folder``, atomically per file.
 
+    Section 9 (sensitivity) is there exactly when ``folder`` holds ``sensitivity.json``.
     Returns the files written.
     """
     from sim.results import write_atomic
@@ -790,7 +1040,10 @@ def write_report(result, folder: str | os.PathLike, formats: Iterable[str] = FOR
     folder.mkdir(parents=True, exist_ok=True)
     if not formats:
         return []
+    sensitivity = load_sensitivity(folder)
     figures = render_figures(result)
+    if sensitivity is not None:
+        figures += render_sensitivity_figures(sensitivity)
     written = []
     if "md" in formats:
         figdir = folder / FIGURES_DIR
@@ -798,16 +1051,21 @@ def write_report(result, folder: str | os.PathLike, formats: Iterable[str] = FOR
         for f in figures:
             write_bytes_atomic(figdir / f.filename, f.png)
             written.append(figdir / f.filename)
-        write_atomic(folder / REPORT_MD, build_markdown(result, figures))
+        write_atomic(folder / REPORT_MD, build_markdown(result, figures, sensitivity=sensitivity))
         written.append(folder / REPORT_MD)
     if "html" in formats:
-        write_atomic(folder / REPORT_HTML, build_html(result, figures))
+        write_atomic(folder / REPORT_HTML, build_html(result, figures, sensitivity))
         written.append(folder / REPORT_HTML)
     return written
 
 
-def write_outputs(result, folder: str | os.PathLike, formats: Iterable[str] = FORMATS, parquet: bool | None = None) -> list[Path]:
-    """Everything ``sim run --out DIR`` writes: summary.json, config.toml, the tables and the report."""
+def write_outputs(result, folder: str | os.PathLike, formats: Iterable[str] = FORMATS, parquet: bool | None = None,
+                  sensitivity=None) -> list[Path]:
+    """Everything ``sim run --out DIR`` writes: summary.json, config.toml, the tables and the report.
+
+    ``sensitivity`` (a :class:`sim.sensitivity.SensitivityResult`) is saved into ``folder`` too
+    (``sensitivity.json``, CSVs, PNGs) before the report, which then has section 9.
+    """
     from sim.tables import write_tables
 
     folder = Path(folder)
@@ -816,5 +1074,7 @@ def write_outputs(result, folder: str | os.PathLike, formats: Iterable[str] = FO
     if getattr(result, "scenario", None) is not None:
         written.append(folder / "config.toml")
     written += write_tables(result, folder, parquet=parquet)
+    if sensitivity is not None:
+        written += sensitivity.save(folder)
     written += write_report(result, folder, formats)
     return written

@@ -857,6 +857,7 @@ class SensitivityResult:
     inputs: list[Input] = field(default_factory=list)
     seconds: float = 0.0
     runs: int = 0
+    config_hash: str | None = None  # SHA-256 of the resolved scenario (as sim run's summary.json)
 
     # -- tables -----------------------------------------------------------
     def tornado_table(self):
@@ -917,6 +918,7 @@ class SensitivityResult:
             "sobol": self.sobol.to_dict() if self.sobol else None,
             "runs": self.runs,
             "runtime_seconds": self.seconds,
+            "config_hash": self.config_hash,
         }
 
     def to_json(self) -> str:
@@ -1144,6 +1146,7 @@ def analyse(
     progress : called with 1 after each run
     """
     from sim.api import load
+    from sim.config import scenario_hash
 
     t0 = time.perf_counter()
     scn = load(scenario)
@@ -1171,7 +1174,7 @@ def analyse(
     return SensitivityResult(
         scenario=scn.scenario.name, metric=m, paths=paths, seed=seed, block_size=runner.block_size, low=low, high=high,
         percentiles=sorted(set(float(p) for p in percentiles)), baseline=baseline, sweeps=sweeps, correlations=corr,
-        sobol=sob, inputs=chosen, seconds=time.perf_counter() - t0, runs=runner.runs,
+        sobol=sob, inputs=chosen, seconds=time.perf_counter() - t0, runs=runner.runs, config_hash=scenario_hash(scn),
     )
 
 
