@@ -7,13 +7,15 @@ The public API::
     result = sim.run(scn, paths=200_000, seed=0)
     result.summary["p_cash_breach"]     # {estimate, ci95, se, count}
     result.by_year()                    # pandas DataFrame
+    sim.compare({"base": result, ...})  # headline numbers side by side
+    sim.paths(scn, n=10, seed=0)        # a handful of paths, every output and drawn parameter
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "Result", "Scenario", "load", "run", "__version__"]
+__all__ = ["ConfigError", "Result", "Scenario", "compare", "load", "paths", "run", "__version__"]
 
-_LAZY = {"load": "sim.api", "run": "sim.api", "ConfigError": "sim.config", "Scenario": "sim.config", "Result": "sim.results"}
+_LAZY = {"load": "sim.api", "run": "sim.api", "paths": "sim.api", "compare": "sim.api", "ConfigError": "sim.config", "Scenario": "sim.config", "Result": "sim.results"}
 
 
 def __getattr__(name):

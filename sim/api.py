@@ -143,3 +143,129 @@ def _with_plan(summary: dict, plan: dict | None) -> dict:
     if plan is not None and "importance_sampling" in summary:
         summary["importance_sampling"]["plan"] = plan
     return summary
+
+
+def paths(
+    scenario: "str | os.PathLike | Mapping | Scenario" = "pinterest_aws_2031",
+    n: int = 10,
+    seed: int = 0,
+    *,
+    overrides: Sequence[str] = (),
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> dict:
+    """Every path's outputs and drawn parameters, to look at a handful of paths.
+
+    These are the paths that ``run(scenario, paths=n, seed=seed,
+    block_size=block_size)`` simulates and summarises (random sampling): the
+    same draws, the same numbers.  Memory grows with ``n``; keep it to what
+    you want to plot or check (a few thousand paths is ~10 MB).
+
+    Parameters
+    ----------
+    scenario : str, path, dict or Scenario
+        What :func:`load` accepts.
+    n : int
+        Number of paths.
+    seed, block_size : int
+        As :func:`run`.
+    overrides : sequence of str
+        ``"dotted.key=VALUE"`` overrides.
+
+    Returns
+    -------
+    dict
+        USD millions throughout.  Per fiscal year, arrays of shape (n, Y):
+        ``revenue``, ``operating_income``, ``net_income``, ``fcf``,
+        ``operating_margin``, ``cloud_cost`` (the bill paid, shortfall
+        included), ``cloud_usage`` (the bill for usage after silicon savings and
+        discount, before any shortfall), ``shortfall``, ``fines``,
+        ``cash_end``.  Per step, (n, K): ``cash`` at each step's end.  Per
+        path, (n,): ``min_cash``, ``first_breach_step`` (1-based, 0 = never).
+        ``parameters``: dotted key -> (n,) values drawn once per path
+        (Bernoulli keys such as ``revenue.ai_uplift.probability`` hold 1.0
+        when the event happens on that path, else 0.0).  ``years`` (Y,) the
+        fiscal years, ``time`` (K,) the fiscal time at each step's end
+        (``start + k / steps_per_year``), ``minimums`` (Y,) the commitment's
+        annual minimums (0 outside the term), ``cash_floor``.
+    """
+    import numpy as np
+
+    from sim.engine import prepare, simulate_paths
+    from sim.sampling import draw_parameters
+
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    scn = load(scenario, overrides)
+    out = dict(simulate_paths(scn, seed, n, block_size))
+    draws = [draw_parameters(scn, seed, b, size) for b, size in enumerate(block_sizes(n, block_size))]
+    out["parameters"] = {key: np.concatenate([d[key] for d in draws]) for key in draws[0]}
+    model = prepare(scn).model
+    s = scn.scenario
+    out["years"] = np.arange(s.start, s.start + s.years)
+    out["time"] = s.start + np.arange(1, s.years * s.steps_per_year + 1) / s.steps_per_year
+    out["minimums"] = np.array(model.year_minimum, dtype=float) if model.has_cloud else np.zeros(s.years)
+    out["cash_floor"] = scn.policy.cash_floor
+    return out
+
+
+# Rows of compare(): (label, summary_row column, kind)
+_HEADLINE = (
+    ("P(cash < floor)", "p_cash_breach", "p"),
+    ("P(profit compression, any year)", "p_profit_compression_any", "p"),
+    ("P(commitment shortfall)", "p_commitment_shortfall", "p"),
+    ("P(breach and compression)", "p_breach_and_compression", "p"),
+    ("Expected shortfall paid, total", "expected_shortfall_total", "$"),
+    ("Min cash P5", "min_cash_p05", "$"),
+    ("Min cash median", "min_cash_p50", "$"),
+    ("Min cash, mean of worst 5%", "min_cash_es5", "$"),
+)
+
+
+def compare(results, text: bool = True):
+    """The headline numbers of several runs side by side, one column per run.
+
+    Parameters
+    ----------
+    results : mapping of label to Result, or a sequence of Results
+        Also accepts summary dicts.  A sequence's columns are named by each
+        run's scenario name (numbered when names repeat).
+    text : bool
+        True: strings to read (``"6.84% (6.73%–6.95%)"``, ``"$2.31B"``);
+        False: numbers (probabilities as fractions, money in USD millions),
+        each probability followed by its 95% bounds (``..._lo``, ``..._hi`` rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per headline number (plus the cash floor), one column per run.
+    """
+    import pandas as pd
+
+    from sim.report import money, pct, pct_ci
+    from sim.sweep import summary_row
+
+    if isinstance(results, Mapping):
+        items = list(results.items())
+    else:
+        items, seen = [], {}
+        for r in results:
+            name = (r.summary if hasattr(r, "summary") else r)["scenario"]
+            seen[name] = seen.get(name, 0) + 1
+            items.append((name if seen[name] == 1 else f"{name} ({seen[name]})", r))
+    columns = {}
+    for label, r in items:
+        s = r.summary if hasattr(r, "summary") else r
+        row = summary_row(s)
+        col = {}
+        for name, key, kind in _HEADLINE:
+            if not text:
+                col[key] = row[key]
+                if kind == "p":
+                    col[key + "_lo"], col[key + "_hi"] = row[key + "_lo"], row[key + "_hi"]
+            elif kind == "p":
+                col[name] = f"{pct(row[key])} ({pct_ci([row[key + '_lo'], row[key + '_hi']])})"
+            else:
+                col[name] = money(row[key])
+        col["Cash floor" if text else "cash_floor"] = money(s["cash_floor"]) if text else s["cash_floor"]
+        columns[str(label)] = col
+    return pd.DataFrame(columns)

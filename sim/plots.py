@@ -107,8 +107,18 @@ def style():
     import matplotlib
     from cycler import cycler
 
-    with matplotlib.rc_context({**STYLE, "axes.prop_cycle": cycler(color=list(PALETTE.values()))}):
-        yield
+    interactive = matplotlib.is_interactive()
+    try:
+        with matplotlib.rc_context({**STYLE, "axes.prop_cycle": cycler(color=list(PALETTE.values()))}):
+            try:
+                yield
+            finally:
+                interactive = matplotlib.is_interactive()
+    finally:
+        # A figure made inside may have loaded the backend, and Jupyter's inline
+        # backend turns interactive mode on as it loads: keep that, or later
+        # pyplot figures in the notebook would no longer show on their own.
+        matplotlib.interactive(interactive)
 
 
 # ---------------------------------------------------------------------------

@@ -174,3 +174,21 @@ def test_percent_formatter(locs, expected):
     f = plots.percent_formatter()
     f.set_locs(locs)
     assert [f(v) for v in locs] == expected
+
+
+def test_style_keeps_interactive_mode_turned_on_inside():
+    """Jupyter's inline backend turns interactive mode on when a first figure loads it, maybe inside style()."""
+    import matplotlib
+
+    from sim.plots import style
+
+    was = matplotlib.is_interactive()
+    try:
+        matplotlib.interactive(False)
+        with style():
+            assert matplotlib.rcParams["axes.titleweight"] == "bold"
+            matplotlib.interactive(True)  # what the inline backend does as it loads
+        assert matplotlib.is_interactive()
+        assert matplotlib.rcParams["axes.titleweight"] != "bold"
+    finally:
+        matplotlib.interactive(was)
