@@ -96,7 +96,10 @@ class _CellBar:
         if self.bar is None:
             from tqdm import tqdm
 
-            fmt = "{l_bar}{bar}| {n:.1f}/{total_fmt} " + self.unit + "s [{elapsed}<{remaining}]"
+            if self.total is None:  # solve: the number of runs is not known in advance
+                fmt = "{n:.1f} " + self.unit + "s [{elapsed}]"
+            else:
+                fmt = "{l_bar}{bar}| {n:.1f}/{total_fmt} " + self.unit + "s [{elapsed}<{remaining}]"
             self.bar = tqdm(total=self.total, initial=self.done, unit=self.unit, file=sys.stderr, leave=False, dynamic_ncols=True, bar_format=fmt, delay=1.0)
         self.bar.update(fraction)
 
