@@ -88,7 +88,10 @@ class _CellBar:
         self.bar = None
 
     def reused(self, *_):
-        self.done += 1
+        if self.bar is not None:  # a repeat of a cell computed just now
+            self.bar.update(1)
+        else:
+            self.done += 1
 
     def update(self, fraction: float) -> None:
         if not self.on:

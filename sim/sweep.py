@@ -641,24 +641,29 @@ def run_cells(
     Ctrl-C (or an error) stops the cells in flight at their next block;
     finished cells stay written.
     """
-    from sim.engine import Cancelled, ThreadExecutor, block_sizes, run_blocks
+    from sim.engine import ThreadExecutor, block_sizes, run_blocks
     from sim.results import Result, summarize
 
     folder = Path(folder) if folder is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    summaries: dict[int, dict] = {}
-    pending = []
+    summaries: dict[str, dict] = {}  # by cell key: a design may list the same cell twice
+    same_key: dict[str, list[Cell]] = {}
     for cell in cells:
-        data = _read_cell(folder / f"{cell.key}.json") if folder is not None else None
+        same_key.setdefault(cell.key, []).append(cell)
+    pending = []
+    for key, group in same_key.items():
+        data = _read_cell(folder / f"{key}.json") if folder is not None else None
         if data is not None:
-            summaries[cell.index] = data["summary"]
-            if on_cell is not None:
-                on_cell(cell, data["summary"], False)
+            summaries[key] = data["summary"]
         else:
-            pending.append(cell)
+            pending.append(group[0])
+    if on_cell is not None:
+        for cell in cells:
+            if cell.key in summaries:
+                on_cell(cell, summaries[cell.key], False)
     if not pending:
-        return [summaries[c.index] for c in cells]
+        return [summaries[c.key] for c in cells]
 
     n_blocks = len(block_sizes(paths, block_size))
     remote = executor is not None
@@ -703,9 +708,10 @@ def run_cells(
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in done:
                     cell = running.pop(future)
-                    summaries[cell.index] = future.result()
+                    summaries[cell.key] = future.result()
                     if on_cell is not None:
-                        on_cell(cell, summaries[cell.index], True)
+                        for same in same_key[cell.key]:
+                            on_cell(same, summaries[cell.key], same is cell)
                 fill()
         finally:
             stop.set()  # cells in flight stop at their next block
@@ -714,9 +720,9 @@ def run_cells(
             for future in list(running):
                 try:
                     future.result()
-                except (Stopped, Cancelled, Exception):  # noqa: BLE001 - the first error is already propagating
+                except Exception:  # noqa: BLE001 - Stopped, or a second error: the first is already propagating
                     pass
-    return [summaries[c.index] for c in cells]
+    return [summaries[c.key] for c in cells]
 
 
 def table_rows(cells: Sequence[Cell], summaries: Sequence[dict]) -> list[dict]:

@@ -286,6 +286,15 @@ def test_damaged_cell_file_is_recomputed(tmp_path):
     pd.testing.assert_frame_equal(first.table, second.table)
 
 
+def test_a_cell_listed_twice_runs_once(tmp_path):
+    design = build_design([grid_axis("cloud.commitment.total=3B,4B")], cells=[{"cloud.commitment.total": "3000"}])
+    seen = []
+    out = run_sweep("pinterest_aws_2031", design, tmp_path, plots=False, on_cell=lambda c, s, fresh: seen.append((c.index, fresh)), **FAST)
+    assert (out.cells, out.computed, out.reused) == (3, 2, 1) and sorted(seen) == [(0, True), (1, True), (2, False)]
+    assert out.table["key"][0] == out.table["key"][2] and out.table["p_cash_breach"][0] == out.table["p_cash_breach"][2]
+    assert len(list((tmp_path / CELLS_DIR).glob("*.json"))) == 2
+
+
 def test_cell_key_covers_the_identity(tmp_path):
     design = build_design([grid_axis("cloud.commitment.total=3B")])
     keys = set()
