@@ -961,13 +961,13 @@ def scenario_to_dict(scn: Scenario) -> dict[str, Any]:
     return _plain(scn)
 
 
-def _toml_scalar(value: Any) -> str:
+def toml_value(value: Any) -> str:
     import tomli_w
 
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_scalar(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{_toml_key(k)} = {_toml_scalar(v)}" for k, v in value.items())
+        inner = ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
     return tomli_w.dumps({"v": value})[len("v = ") :].rstrip("\n")
 
@@ -988,7 +988,7 @@ def _toml_tables(path: str, table: Mapping[str, Any], out: list[str], array: boo
     header = f"[[{path}]]" if array else f"[{path}]"
     # Empty arrays of tables are the default: leave them out.
     lines = [
-        f"{_toml_key(k)} = {_toml_scalar(v)}"
+        f"{_toml_key(k)} = {toml_value(v)}"
         for k, v in table.items()
         if not (_is_table(v) or _is_table_array(v) or v == [])
     ]

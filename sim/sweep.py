@@ -110,9 +110,9 @@ def _is_int_text(text: str) -> bool:
 
 def toml_value(value: Any) -> str:
     """``value`` (as read from TOML) as TOML text for an override: strings quoted, tables inline."""
-    from sim.config import _toml_scalar
+    from sim.config import toml_value
 
-    return _toml_scalar(value)
+    return toml_value(value)
 
 
 def number_text(x: float, integer: bool) -> str:
