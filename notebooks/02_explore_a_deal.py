@@ -39,6 +39,7 @@ SLIDERS = True  # interactive sliders when ipywidgets is installed; plain cells 
 
 # %%
 import matplotlib.pyplot as plt
+from IPython.display import display
 
 import sim
 import sim.plots
