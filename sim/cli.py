@@ -119,7 +119,6 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
       sim run pinterest_aws_2031 --paths 200000 --set cloud.commitment.total=5B --json -
     """
     from sim.api import run as run_scenario
-    from sim.results import write_atomic
     from sim.text import format_summary
 
     if paths < 1:
@@ -174,10 +173,7 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
     finally:
         if bar:
             bar.close()
-    if json_out == "-":
-        click.echo(result.to_json())
-    elif json_out:
-        write_atomic(json_out, result.to_json() + "\n")
+    emit_json(json_out, result.to_json())
     if out_dir:
         from sim.report import write_outputs
 
@@ -188,6 +184,16 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
         click.echo(format_summary(result.summary))
         if sens is not None:
             click.echo(summary_line(sens))
+
+
+def emit_json(json_out: str | None, text: str) -> None:
+    """``--json FILE|-``: the JSON on stdout for '-', else into FILE atomically."""
+    from sim.files import write_atomic
+
+    if json_out == "-":
+        click.echo(text)
+    elif json_out:
+        write_atomic(json_out, text + "\n")
 
 
 def _check_folder(option: str, folder: str) -> None:

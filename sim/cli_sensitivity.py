@@ -10,7 +10,7 @@ import os
 
 import click
 
-from sim.cli import InputError, _check_folder, _load, _progress_bar
+from sim.cli import InputError, _check_folder, _load, _progress_bar, emit_json
 
 
 def _numbers(option: str, text: str, count: int | None = None) -> list[float]:
@@ -66,7 +66,6 @@ def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, perc
       sim sensitivity my_deal.toml --metric min_cash_mean --sobol 64 --out sens/
     """
     from sim import sensitivity as ss
-    from sim.results import write_atomic
 
     if paths < 2:
         raise InputError("--paths: must be at least 2")
@@ -114,10 +113,7 @@ def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, perc
     finally:
         if bar:
             bar.close()
-    if json_out == "-":
-        click.echo(result.to_json())
-    elif json_out:
-        write_atomic(json_out, result.to_json() + "\n")
+    emit_json(json_out, result.to_json())
     written = result.save(out_dir, figures=not no_figures) if out_dir else []
     if not quiet and json_out != "-":
         click.echo(result.format(top=top))

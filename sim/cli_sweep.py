@@ -276,8 +276,8 @@ def solve(config, key, between, target_text, smallest, tol, overrides, paths, se
     """
     import json
 
-    from sim.cli import InputError, _check_folder
-    from sim.results import write_atomic
+    from sim.cli import InputError, _check_folder, emit_json
+    from sim.files import write_atomic
     from sim.solve import solve as run_solve
     from sim.sweep import CELLS_DIR, lhs_range, parse_quantity, parse_target
 
@@ -310,10 +310,7 @@ def solve(config, key, between, target_text, smallest, tol, overrides, paths, se
     text = json.dumps(found.to_dict(), indent=2, allow_nan=False)
     if out_dir:
         write_atomic(os.path.join(out_dir, "solve.json"), text + "\n")
-    if json_out == "-":
-        click.echo(text)
-    elif json_out:
-        write_atomic(json_out, text + "\n")
+    emit_json(json_out, text)
     if not quiet and json_out != "-":
         click.echo(str(found))
     if found.status == "none":

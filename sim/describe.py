@@ -13,22 +13,12 @@ from typing import TYPE_CHECKING
 
 from sim.distributions import Dist
 from sim.units import format_money
+from sim.units import format_number as _plain
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.config import Scenario
 
 __all__ = ["describe", "warnings"]
-
-
-def _plain(x: float) -> str:
-    """A plain number with four significant digits: 0.08, 0.4167, 2031.17."""
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
 
 
 def _value(x: float, money: bool) -> str:

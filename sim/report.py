@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from sim.metrics import bill_decomposition, headline, usage_quantiles
+from sim.text import in_words
+from sim.units import format_number as _plain
 
 __all__ = [
     "FORMATS",
@@ -118,35 +120,12 @@ def margin(m: float) -> str:
     return "\u2212" + text[1:] if text.startswith("-") and text != "-0.0%" else text.lstrip("-")
 
 
-def in_words(p: float) -> str:
-    """'about 7 in 100 paths', 'about 1 in 3,600 paths', 'no simulated path'."""
-    if p <= 0:
-        return "no simulated path"
-    if p >= 0.995:
-        return "essentially every path"
-    if p < 0.0095:
-        n = 1 / p
-        n = round(n, -max(0, math.floor(math.log10(n)) - 1))  # two significant digits: 1 in 29,000
-        return f"about 1 in {int(n):,} paths"
-    return f"about {round(100 * p)} in 100 paths"
-
-
 def _share(rank: float) -> str:
     if rank <= 0.01:
         return "below P1"
     if rank >= 0.99:
         return "above P99"
     return f"~{round(100 * rank)}%"
-
-
-def _plain(x: float) -> str:
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
 
 
 def _fiscal_date(t: float) -> str:
@@ -508,8 +487,10 @@ def _blocks(result, figures: list[Figure], sensitivity: dict | None = None) -> l
         rows.append(["precision target", f"95% CI half-width of {prec.get('metric')} \u2264 {target}: "
                      f"{'reached' if prec.get('reached') else 'not reached'} ({prec.get('reason')})"])
     if tilted:
-        rows.append(["importance sampling", f"tilt {_plain(tilted.get('tilt_revenue', 0))} sd (revenue), "
-                     f"{_plain(tilted.get('tilt_growth', 0))} sd (growth); effective sample size "
+        plan = tilted.get("plan", {})
+        rows.append(["importance sampling", f"mean shift of {_plain(plan.get('shift_sd', 0))} sd (cross-entropy pilots); "
+                     f"revenue normals {_plain(plan.get('revenue_normals_shift_sd', 0))} sd, growth normals "
+                     f"{_plain(plan.get('growth_normals_shift_sd', 0))} sd; effective sample size "
                      f"{tilted.get('effective_sample_size', float('nan')):,.0f}"])
     blocks.append(("table", ["", ""], rows, "ll"))
     blocks.append((
@@ -1032,8 +1013,7 @@ def write_report(result, folder: str | os.PathLike, formats: Iterable[str] = FOR
     Section 9 (sensitivity) is there exactly when ``folder`` holds ``sensitivity.json``.
     Returns the files written.
     """
-    from sim.results import write_atomic
-    from sim.tables import write_bytes_atomic
+    from sim.files import write_atomic, write_bytes_atomic
 
     formats = parse_formats(formats if isinstance(formats, str) else list(formats))
     folder = Path(folder)

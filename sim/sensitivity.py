@@ -928,7 +928,7 @@ class SensitivityResult:
         """Write ``sensitivity.json``, ``tornado.csv``, ``spider.csv``, ``correlations.csv``,
         ``sobol.csv`` (what was computed) and, with ``figures``, ``tornado.png`` and
         ``spider.png`` (plus ``sobol.png``) into ``folder``; returns the paths written."""
-        from sim.results import write_atomic
+        from sim.files import write_atomic
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

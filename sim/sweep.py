@@ -570,7 +570,8 @@ class Stopped(Exception):
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
-    from sim.results import _jsonable, write_atomic
+    from sim.files import write_atomic
+    from sim.results import _jsonable
 
     write_atomic(path, json.dumps(data, indent=1, allow_nan=False, default=_jsonable) + "\n")
 
@@ -843,8 +844,8 @@ def write_table(table, folder: str | os.PathLike) -> list[Path]:
     """Write ``sweep.csv`` and, when pyarrow is installed, ``sweep.parquet`` (atomically)."""
     import io
 
-    from sim.results import write_atomic
-    from sim.tables import parquet_available, write_bytes_atomic
+    from sim.files import write_atomic, write_bytes_atomic
+    from sim.tables import parquet_available
 
     folder = Path(folder)
     files = [folder / TABLE_CSV]

@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from sim.sweep import HEATMAP_PNG, LABELS, LINES_PNG, PROBABILITIES, Design, Target
-from sim.tables import write_bytes_atomic
+from sim.files import write_bytes_atomic
 
 
 def _styled(fn):

@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-from sim.results import write_atomic
+from sim.files import atomic_target, write_atomic
 
-__all__ = ["by_year", "by_year_risk", "by_step", "tables", "write_tables", "parquet_available", "write_bytes_atomic"]
+__all__ = ["by_year", "by_year_risk", "by_step", "tables", "write_tables", "parquet_available"]
 
 _said_no_parquet = False
 
@@ -142,34 +141,9 @@ def parquet_available() -> bool:
     return True
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def _write_parquet_atomic(df, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         df.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def write_tables(result, folder: str | os.PathLike, parquet: bool | None = None) -> list[Path]:

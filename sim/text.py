@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
+from sim.units import format_money
+
 
 def money(x: float) -> str:
     """USD millions -> '$3.40B', '$450M', '-$12.3M'."""
-    sign = "-" if x < 0 else ""
-    a = abs(x)
-    if a >= 1000:
-        return f"{sign}${a / 1000:.2f}B"
-    if a >= 100:
-        return f"{sign}${a:.0f}M"
-    return f"{sign}${a:.1f}M"
+    return format_money(x)
 
 
 def pct(p: float, digits: int = 1) -> str:
@@ -19,13 +17,15 @@ def pct(p: float, digits: int = 1) -> str:
 
 
 def in_words(p: float) -> str:
-    """A probability as '1 in N paths' or 'N in 100 paths'."""
+    """'about 7 in 100 paths', 'about 1 in 3,600 paths', 'no simulated path'."""
     if p <= 0:
         return "no simulated path"
     if p >= 0.995:
         return "essentially every path"
-    if p < 0.1:
-        return f"about 1 in {round(1 / p):,} paths"
+    if p < 0.0095:
+        n = 1 / p
+        n = round(n, -max(0, math.floor(math.log10(n)) - 1))  # two significant digits: 1 in 29,000
+        return f"about 1 in {int(n):,} paths"
     return f"about {round(100 * p)} in 100 paths"
 
 

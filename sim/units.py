@@ -137,6 +137,17 @@ def parse_number(value: object) -> float:
     raise ValueError(f"expected a number, got {describe_value(value)}")
 
 
+def format_number(x: float) -> str:
+    """A plain number with four significant digits: ``0.08``, ``0.4167``, ``2031``, ``12,500``."""
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
 def format_money(x: float) -> str:
     """Format USD millions for people: ``$3.40B``, ``$450M``, ``$2.5M``, ``$900K``.
 

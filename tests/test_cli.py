@@ -705,7 +705,7 @@ def test_unwritable_json_target_is_bad_input(tmp_path):
 
 
 def test_write_error_names_the_target_not_the_temporary_file(tmp_path):
-    from sim.results import write_atomic
+    from sim.files import write_atomic
 
     target = tmp_path / "no-such-folder" / "summary.json"
     with pytest.raises(OSError) as err:
