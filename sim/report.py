@@ -156,10 +156,20 @@ class Figure:
         return f"{self.stem}.png"
 
 
+_DEBT_NOTE = " Dotted purple lines mark debt maturities."
+
+
+def _caption(stem: str, s: dict) -> str:
+    """A figure's caption; the fan chart mentions debt only when a maturity falls inside the horizon."""
+    text = _CAPTIONS.get(stem, "")
+    if stem == "cash_fan" and s.get("p_cash_below_principal_at_maturity"):
+        text += _DEBT_NOTE
+    return text
+
+
 _CAPTIONS = {
     "cash_fan": "Cash at each step's end across simulated paths: shaded bands hold the middle 90% and 50% of paths; "
-    "the solid line is the median path value, the dashed black line the central case, the dashed red line the cash floor. "
-    "Dotted purple lines mark debt maturities.",
+    "the solid line is the median path value, the dashed black line the central case, the dashed red line the cash floor.",
     "min_cash_histogram": "Each path's lowest cash over the horizon. The red part lies below the floor: those paths breach. "
     "The end bins also hold the paths beyond P0.1 and P99.9.",
     "breach_probability": "Share of paths whose cash has fallen below the floor at least once by the end of each fiscal year, "
@@ -932,7 +942,7 @@ def build_html(result, figures: list[Figure], sensitivity: dict | None = None) -
             w, h = round(f.width * 100 / DPI), round(f.height * 100 / DPI)
             out.append(
                 f'<figure id="fig-{f.stem}"><img src="data:image/png;base64,{data}" width="{w}" height="{h}" '
-                f'alt="{html.escape(f.title)}"><figcaption>{html.escape(_CAPTIONS.get(f.stem, ""))}</figcaption></figure>'
+                f'alt="{html.escape(f.title)}"><figcaption>{html.escape(_caption(f.stem, s))}</figcaption></figure>'
             )
         elif kind == "pre":
             out.append(f"<details><summary>{html.escape(block[1])}</summary><pre>{html.escape(block[2])}</pre></details>")
@@ -995,7 +1005,7 @@ def build_markdown(result, figures: list[Figure], figures_dir: str = FIGURES_DIR
             out.append("")
         elif kind == "fig":
             f: Figure = block[1]
-            out += [f"![{_md(f.title)}]({figures_dir}/{f.filename})", "", f"*{_md(_CAPTIONS.get(f.stem, ''))}*", ""]
+            out += [f"![{_md(f.title)}]({figures_dir}/{f.filename})", "", f"*{_md(_caption(f.stem, s))}*", ""]
         elif kind == "pre":
             out += [f"**{block[1]}**", "", "```toml", block[2].rstrip("\n"), "```", ""]
     out += [f"*Built by sim {s.get('version')} from {_sources(sensitivity)}. Money in US dollars; probabilities are shares of simulated paths.*", ""]
