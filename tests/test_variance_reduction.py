@@ -116,3 +116,10 @@ def test_designs_keep_thread_invariance(sampling):
     runs = [sim.run("pinterest_aws_2031", paths=3_000, seed=2, block_size=512, sampling=sampling, threads=t).summary for t in (1, 2)]
     for key in ("p_cash_breach", "min_cash", "by_year"):
         assert runs[0][key] == runs[1][key]
+
+
+def test_importance_sampling_keeps_thread_invariance():
+    floor = CASH0 + math.exp(M - 3.0 * V)
+    runs = [sim.run(model(floor), paths=4_000, seed=2, block_size=512, rare_event=True, threads=t).summary for t in (1, 2)]
+    assert runs[0]["p_cash_breach"] == runs[1]["p_cash_breach"]
+    assert runs[0]["importance_sampling"] == runs[1]["importance_sampling"]
