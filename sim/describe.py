@@ -120,7 +120,6 @@ def describe(scn: "Scenario") -> str:
     title = info.name or "(unnamed scenario)"
     lines.append(f"{title}: {info.description}" if info.description else title)
     steps = info.years * info.steps_per_year
-    last = info.start + info.years - 1
     lines.append(
         f"Horizon: {info.years} years x {info.steps_per_year} steps/year = {steps} steps, "
         f"fiscal years {_years(info.start, info.years)}"

@@ -121,7 +121,7 @@ def _simulate(scn: "Scenario", g: _Grid, p: dict, Z, W, ZP, J, S, fines) -> dict
         of each step, and the payment lag in steps.
     """
     m = len(p["company.cash"])
-    K, Y, n, dt = g.K, g.Y, g.n, g.dt
+    K, Y, dt = g.K, g.Y, g.dt
     sdt = math.sqrt(dt)
     rev_cfg = scn.revenue
     cloud = scn.cloud

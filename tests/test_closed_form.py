@@ -13,11 +13,11 @@ Money in USD millions throughout.
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
 import pytest
+from helpers import merge
 from scipy import stats
 
 from sim import streams
@@ -30,16 +30,6 @@ RTOL = 1e-9
 # --------------------------------------------------------------------------
 
 
-def _merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in extra.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
-
-
 def config(**sections) -> dict:
     """A minimal deterministic company: revenue 100, costs 80 (OI 20 a year),
     cash 50, no tax, no growth, floor 0; ``sections`` merged in."""
@@ -48,7 +38,7 @@ def config(**sections) -> dict:
         "company": {"revenue": 100.0, "operating_costs": 80.0, "cash": 50.0},
         "policy": {"cash_floor": 0.0},
     }
-    return _merge(base, sections)
+    return merge(base, sections)
 
 
 def load(d: dict):

@@ -16,36 +16,16 @@ disagreement points at the mechanism.  Money in USD millions.
 
 from __future__ import annotations
 
-import copy
 
 import numpy as np
 import pytest
+from helpers import merge
+
+from sim.reference import YEAR_KEYS  # the outputs both implementations give
 
 RTOL = 1e-9
 N_PATHS = 1_500
 BLOCKS = (1_500, 512)  # one block; and 512, 512, 476 (a short last block)
-
-YEAR_KEYS = (
-    "revenue",
-    "operating_income",
-    "net_income",
-    "fcf",
-    "cloud_cost",
-    "shortfall",
-    "fines",
-    "cash_end",
-    "operating_margin",
-)
-
-
-def _merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in extra.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
 
 
 # A small stochastic company: revenue noise and a random growth rate, tax, interest.
@@ -68,7 +48,7 @@ CLOUD = {
 
 
 def _commitment(**kw) -> dict:
-    return _merge(CLOUD, {"cloud": {"commitment": kw}})
+    return merge(CLOUD, {"cloud": {"commitment": kw}})
 
 
 def _fine(name, rate, size, cap=None, lag=0.0):
@@ -96,7 +76,7 @@ CRAFTED = {
     "commit-after-start": _commitment(start_year=2025, minimums=None, total=880.0, years=4),
     "commit-after-start-term": _commitment(start_year=2025, minimums=None, total=880.0, years=4, shortfall="term"),
     "commit-past-horizon": _commitment(start_year=2030, minimums=[500.0, 500.0]),
-    "silicon-pricing": _merge(
+    "silicon-pricing": merge(
         CLOUD,
         {
             "cloud": {
@@ -108,11 +88,11 @@ CRAFTED = {
             }
         },
     ),
-    "pricing-uncorrelated": _merge(CLOUD, {"cloud": {"pricing": {"drift": 0.01, "volatility": 0.08}}}),
-    "pricing-only-noise": _merge(
+    "pricing-uncorrelated": merge(CLOUD, {"cloud": {"pricing": {"drift": 0.01, "volatility": 0.08}}}),
+    "pricing-only-noise": merge(
         CLOUD, {"revenue": {"volatility": 0.0}, "cloud": {"pricing": {"volatility": 0.08, "revenue_correlation": -0.5}}}
     ),
-    "price-shifts": _merge(
+    "price-shifts": merge(
         CLOUD,
         {
             "cloud": {
@@ -186,7 +166,7 @@ CRAFTED = {
             ],
         },
     },
-    "correlated": _merge(
+    "correlated": merge(
         CLOUD,
         {
             "company": {"cash": {"dist": "normal", "mean": 300.0, "sd": 40.0}},
@@ -206,17 +186,17 @@ CRAFTED = {
 
 
 def _crafted(name: str, **extra) -> dict:
-    d = _merge(BASE, CRAFTED[name])
+    d = merge(BASE, CRAFTED[name])
     d["scenario"]["name"] = name
     # a commitment override sets minimums None to use total/years instead
     com = d.get("cloud", {}).get("commitment")
     if com is not None and com.get("minimums") is None:
         com.pop("minimums", None)
-    return _merge(d, extra)
+    return merge(d, extra)
 
 
 # Everything at once, for the steps_per_year sweep.
-FULL = _merge(
+FULL = merge(
     _crafted("silicon-pricing"),
     {
         k: v
@@ -224,9 +204,9 @@ FULL = _merge(
         for k, v in CRAFTED[name].items()
     },
 )
-FULL = _merge(FULL, CRAFTED["price-shifts"])
-FULL = _merge(FULL, CRAFTED["revenue-shocks"])
-FULL = _merge(FULL, CRAFTED["ai-ramp-1.5"])
+FULL = merge(FULL, CRAFTED["price-shifts"])
+FULL = merge(FULL, CRAFTED["revenue-shocks"])
+FULL = merge(FULL, CRAFTED["ai-ramp-1.5"])
 FULL["scenario"]["name"] = "full"
 
 
@@ -287,7 +267,7 @@ def test_crafted(name):
 
 @pytest.mark.parametrize("n", [1, 2, 4, 12])
 def test_full_steps_per_year(n):
-    d = _merge(FULL, {"scenario": {"steps_per_year": n}})
+    d = merge(FULL, {"scenario": {"steps_per_year": n}})
     _compare(d, seed=11, n=1_000, blocks=(1_000, 300))
 
 
@@ -298,7 +278,7 @@ def test_crafted_steps_per_year(name, n):
 
 
 def test_one_year_one_step():
-    _compare(_merge(FULL, {"scenario": {"years": 1, "steps_per_year": 1}}), n=500, blocks=(500, 7))
+    _compare(merge(FULL, {"scenario": {"years": 1, "steps_per_year": 1}}), n=500, blocks=(500, 7))
 
 
 def test_blocks_of_one_and_odd_sizes():

@@ -37,7 +37,6 @@ import sim
 from sim import report as rp
 from sim import tables
 from sim.cli import cli
-from sim.results import Result
 
 PATHS = 20_000
 
