@@ -220,6 +220,7 @@ class RunData:
     series: SeriesLayout
     central: dict[str, np.ndarray]
     seconds: float
+    jit_ready: bool = True  # the kernel was compiled in this process before the run started
 
 
 def run_blocks(
@@ -279,6 +280,7 @@ class Simulation:
         if seed < 0:
             raise ValueError("seed must be non-negative")
         self.t0 = time.perf_counter()
+        self.jit_ready = bool(simulate_block.signatures)  # False: this run's time includes loading/compiling the kernel
         self.seed = seed
         self.block_size = block_size
         self.ctx = prepare(scenario, method)
@@ -325,6 +327,7 @@ class Simulation:
             series=self.lay,
             central=central_case(self.ctx),
             seconds=time.perf_counter() - self.t0,
+            jit_ready=self.jit_ready,
         )
 
 

@@ -118,6 +118,7 @@ def summarize(data) -> dict:
         "threads": data.threads,
         "runtime_seconds": data.seconds,
         "paths_per_second": n / data.seconds if data.seconds > 0 else None,
+        "includes_jit_compilation": not data.jit_ready,
         "version": __version__,
         "config_hash": scenario_hash(scn),
     }

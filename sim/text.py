@@ -39,6 +39,8 @@ def format_summary(s: dict) -> str:
     lines.append(title)
     horizon = f"{len(years)} years ({years[0]}-{years[-1]})"
     speed = f", {s['paths_per_second'] / 1e6:.2f} M paths/s on {s['threads']} threads" if s.get("paths_per_second") else ""
+    if speed and s.get("includes_jit_compilation"):
+        speed += " (including loading the compiled kernel)"
     lines.append(f"{s['paths']:,} paths, seed {s['seed']}, {horizon}{speed}")
     if s.get("sampling", "random") != "random":
         lines.append(f"Sampling design: {s['sampling']}")

@@ -27,7 +27,7 @@ from sim.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 BASE_TEXT = (ROOT / "configs" / "pinterest_aws_2031.toml").read_text(encoding="utf-8")
 SHIPPED = ["pinterest_aws_2031", "pinterest_aws_2031_filings"]
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second"}
+RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "includes_jit_compilation"}
 PATHS = "2000"
 
 

@@ -23,7 +23,7 @@ from sim.cli import cli  # noqa: E402
 from sim.dask_executor import ClusterError, DaskExecutor, NumbaSetup  # noqa: E402
 from sim.sweep import CELLS_DIR, MANIFEST_FILE, build_design, grid_axis, run_sweep  # noqa: E402
 
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads"}
+RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 SWEEP = dict(paths=6000, block_size=1000, seed=2)
 
 

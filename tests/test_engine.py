@@ -9,7 +9,7 @@ import sim
 from sim.aggregate import BY_YEAR, QUANTILES
 from sim.engine import block_sizes, run_blocks, simulate_paths
 
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads"}
+RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 
 
 def strip(summary: dict) -> dict:

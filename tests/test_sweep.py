@@ -38,7 +38,7 @@ from sim.sweep import (
 )
 from sim.sweep_plots import heatmap, line_plot
 
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads"}
+RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 FAST = dict(paths=3000, block_size=1000)
 
 
