@@ -302,9 +302,6 @@ def simulate_block(
     short = np.zeros(P)
     other = np.zeros(P)
     debt = np.zeros(P)
-    part_base = np.zeros(P)
-    part_price = np.zeros(P)
-    part_eff = np.zeros(P)
     vp0 = spend0 if has_cloud else 0.0
 
     for c0 in range(0, n, P):
@@ -422,17 +419,15 @@ def simulate_block(
                     used[i] = 0.0 if settle else spent
                     cloud[i] = bill + shortfall
                     short[i] = shortfall
-                    if record_steps:
+                if record_steps:  # the bill's decomposition, in a loop of its own (keeps the one above simple)
+                    for i in range(p):
+                        d_log_p = jump_price[k, i] + sigma_p * sq * (rho * z_buf[k, i] + rho_c * p_buf[k, i])
                         price = level_p[i] * _exp((th_drift[i] - half_sp2) * dt + d_log_p)
                         level_p[i] = price
-                        part_base[i] = at_price / price
-                        part_price[i] = at_price
-                        part_eff[i] = at_price * eff[i]
-                if record_steps:
-                    for i in range(p):
-                        cloud_parts[0, y] += part_base[i]
-                        cloud_parts[1, y] += part_price[i]
-                        cloud_parts[2, y] += part_eff[i]
+                        at_price = level_vp[i] * dt
+                        cloud_parts[0, y] += at_price / price
+                        cloud_parts[1, y] += at_price
+                        cloud_parts[2, y] += at_price * eff[i]
 
             # ---- programs, fines and debt due: one loop per item (section 5, 6)
             for i in range(p):
