@@ -35,12 +35,11 @@ def _count_into(values, counts, lo, hi):
     n, s_count = values.shape
     for i in range(n):
         for s in range(s_count):
-            x = values[i, s]
-            counts[s, _key(x) + TOP] += 1
-            if x < lo[s]:
-                lo[s] = x
-            if x > hi[s]:
-                hi[s] = x
+            counts[s, _key(values[i, s]) + TOP] += 1
+    for i in range(n):  # min and max in a loop of their own: it vectorises across series
+        for s in range(s_count):
+            lo[s] = min(lo[s], values[i, s])
+            hi[s] = max(hi[s], values[i, s])
 
 
 @njit(inline="always")
