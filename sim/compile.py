@@ -151,11 +151,15 @@ def build_theta(lay: Layout, params: dict[str, np.ndarray], n: int) -> np.ndarra
 
     Keys the scenario does not have (no ai_uplift, no commitment) are 0.
     """
-    theta = np.zeros((lay.n_columns, n))
+    theta = np.empty((lay.n_columns, n))
     for key, col in lay.columns.items():
         value = params.get(key)
-        if value is not None:
-            theta[col] = value * lay.program_share_scale.get(key, 1.0)
+        if value is None:
+            theta[col] = 0.0
+        elif key in lay.program_share_scale:
+            np.multiply(value, lay.program_share_scale[key], out=theta[col])
+        else:
+            theta[col] = value
     return theta
 
 
