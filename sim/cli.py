@@ -121,14 +121,7 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
     from sim.api import run as run_scenario
     from sim.text import format_summary
 
-    if paths < 1:
-        raise InputError("--paths: must be at least 1")
-    if seed < 0:
-        raise InputError("--seed: must be non-negative")
-    if threads is not None and threads < 1:
-        raise InputError("--threads: must be at least 1")
-    if block_size < 1:
-        raise InputError("--block-size: must be at least 1")
+    check_run_options(paths, seed, threads, block_size)
     if json_out and json_out != "-":
         _check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
     if max_paths is not None and max_paths < 1:
@@ -184,6 +177,18 @@ def run(config, paths, seed, overrides, threads, block_size, quantiles, json_out
         click.echo(format_summary(result.summary))
         if sens is not None:
             click.echo(summary_line(sens))
+
+
+def check_run_options(paths, seed, threads, block_size, min_paths: int = 1) -> None:
+    """The options every simulating command shares; None means "not given"."""
+    if paths is not None and paths < min_paths:
+        raise InputError(f"--paths: must be at least {min_paths}")
+    if seed is not None and seed < 0:
+        raise InputError("--seed: must be non-negative")
+    if threads is not None and threads < 1:
+        raise InputError("--threads: must be at least 1")
+    if block_size is not None and block_size < 1:
+        raise InputError("--block-size: must be at least 1")
 
 
 def emit_json(json_out: str | None, text: str) -> None:

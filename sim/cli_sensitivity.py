@@ -10,7 +10,7 @@ import os
 
 import click
 
-from sim.cli import InputError, _check_folder, _load, _progress_bar, emit_json
+from sim.cli import InputError, _check_folder, _load, _progress_bar, check_run_options, emit_json
 
 
 def _numbers(option: str, text: str, count: int | None = None) -> list[float]:
@@ -67,14 +67,7 @@ def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, perc
     """
     from sim import sensitivity as ss
 
-    if paths < 2:
-        raise InputError("--paths: must be at least 2")
-    if seed < 0:
-        raise InputError("--seed: must be non-negative")
-    if block_size < 1:
-        raise InputError("--block-size: must be at least 1")
-    if threads is not None and threads < 1:
-        raise InputError("--threads: must be at least 1")
+    check_run_options(paths, seed, threads, block_size, min_paths=2)
     if sobol < 0 or (sobol and (sobol < 2 or sobol & (sobol - 1))):
         raise InputError(f"--sobol: {sobol}: must be a power of two, at least 2 (e.g. 64, 128, 256)")
     if sobol_paths < 2:

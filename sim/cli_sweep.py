@@ -61,19 +61,6 @@ class _Exit(click.ClickException):
         self.exit_code = code
 
 
-def _check_common(paths, seed, threads, block_size) -> None:
-    from sim.cli import InputError
-
-    if paths is not None and paths < 1:
-        raise InputError("--paths: must be at least 1")
-    if seed is not None and seed < 0:
-        raise InputError("--seed: must be non-negative")
-    if threads is not None and threads < 1:
-        raise InputError("--threads: must be at least 1")
-    if block_size is not None and block_size < 1:
-        raise InputError("--block-size: must be at least 1")
-
-
 class _CellBar:
     """Progress in cells (fractions as blocks finish), with ETA: tqdm on stderr, only on a terminal.
 
@@ -177,10 +164,10 @@ def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, se
           --range revenue.growth.mean=0.02:0.1 --out lhs1 --executor dask
       sim sweep --file design.toml --out big --scheduler tcp://10.0.0.5:8786
     """
-    from sim.cli import _check_folder
+    from sim.cli import _check_folder, check_run_options
     from sim.sweep import DEFAULT_SWEEP_PATHS, build_design, grid_axis, lhs_range, parse_target, read_sweep_file, run_sweep
 
-    _check_common(paths, seed, threads, block_size)
+    check_run_options(paths, seed, threads, block_size)
     settings = {"set": []}
     file_design = None
     if sweep_file:
@@ -193,7 +180,7 @@ def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, se
     seed = seed if seed is not None else settings.get("seed") or 0
     block_size = block_size if block_size is not None else settings.get("block_size")
     quantiles = quantiles or settings.get("quantiles") or "auto"
-    _check_common(paths, seed, None, block_size)
+    check_run_options(paths, seed, None, block_size)  # again: the sweep file may have set them
     target_text = target or settings.get("target")
     goal = parse_target(target_text, "--target" if target else sweep_file) if target_text else None
     if grids or lhs is not None or ranges or file_design is None:
@@ -276,12 +263,12 @@ def solve(config, key, between, target_text, smallest, tol, overrides, paths, se
     """
     import json
 
-    from sim.cli import InputError, _check_folder, emit_json
+    from sim.cli import InputError, _check_folder, check_run_options, emit_json
     from sim.files import write_atomic
     from sim.solve import solve as run_solve
     from sim.sweep import CELLS_DIR, lhs_range, parse_quantity, parse_target
 
-    _check_common(paths, seed, threads, block_size)
+    check_run_options(paths, seed, threads, block_size)
     goal = parse_target(target_text)
     span = lhs_range(f"{key}={between}", source="--between")
     step = None

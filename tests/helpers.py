@@ -14,3 +14,16 @@ def merge(base: dict, extra: dict) -> dict:
         else:
             out[k] = copy.deepcopy(v)
     return out
+
+
+# One input (revenue growth, sd 10 points) obviously drives cash; the tax
+# rate and the commitment discount barely move, so their effect is tiny.
+TINY = {
+    "scenario": {"name": "tiny", "start": 2024, "years": 3, "steps_per_year": 4},
+    "company": {"revenue": 1000, "operating_costs": 950, "cash": 300,
+                "tax_rate": {"dist": "uniform", "low": 0.20, "high": 0.22}},
+    "policy": {"cash_floor": 250},
+    "revenue": {"growth": {"dist": "normal", "mean": 0.0, "sd": 0.10}, "volatility": 0.05},
+    "cloud": {"spend": 100, "commitment": {"total": 300, "years": 3,
+                                          "discount": {"dist": "uniform", "low": 0.10, "high": 0.11}}},
+}

@@ -28,16 +28,7 @@ from sim import report as rp
 from sim.cli import cli
 from sim.config import scenario_to_toml
 
-# revenue growth obviously drives cash; the tax rate and the discount barely move it
-TINY = {
-    "scenario": {"name": "tiny", "start": 2024, "years": 3, "steps_per_year": 4},
-    "company": {"revenue": 1000, "operating_costs": 950, "cash": 300,
-                "tax_rate": {"dist": "uniform", "low": 0.20, "high": 0.22}},
-    "policy": {"cash_floor": 250},
-    "revenue": {"growth": {"dist": "normal", "mean": 0.0, "sd": 0.10}, "volatility": 0.05},
-    "cloud": {"spend": 100, "commitment": {"total": 300, "years": 3,
-                                          "discount": {"dist": "uniform", "low": 0.10, "high": 0.11}}},
-}
+from helpers import TINY  # a scenario where revenue growth obviously dominates  # noqa: E402
 RUN = ["--paths", "3000", "--seed", "3", "--block-size", "512", "--quiet"]
 SENS = ["--paths", "1500", "--seed", "3", "--block-size", "512", "--quiet"]
 

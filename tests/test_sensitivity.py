@@ -25,17 +25,7 @@ import sim
 import sim.sensitivity as ss
 from sim.config import ConfigError
 
-# One input (revenue growth, sd 10 points) obviously drives cash; the tax
-# rate and the commitment discount barely move, so their effect is tiny.
-TINY = {
-    "scenario": {"name": "tiny", "start": 2024, "years": 3, "steps_per_year": 4},
-    "company": {"revenue": 1000, "operating_costs": 950, "cash": 300,
-                "tax_rate": {"dist": "uniform", "low": 0.20, "high": 0.22}},
-    "policy": {"cash_floor": 250},
-    "revenue": {"growth": {"dist": "normal", "mean": 0.0, "sd": 0.10}, "volatility": 0.05},
-    "cloud": {"spend": 100, "commitment": {"total": 300, "years": 3,
-                                          "discount": {"dist": "uniform", "low": 0.10, "high": 0.11}}},
-}
+from helpers import TINY  # a scenario where revenue growth obviously dominates  # noqa: E402
 PATHS = 2_000
 BLOCK = 512  # several blocks: block order matters
 
