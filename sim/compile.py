@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from scipy import stats
 
 from sim import distributions as D
 
@@ -93,6 +94,7 @@ class Model(NamedTuple):
     ev_values: np.ndarray  # (E, M) discrete values
     ev_cumw: np.ndarray  # (E, M) discrete cumulative weights
     ev_len: np.ndarray  # (E,) discrete table length
+    ev_cdf: np.ndarray  # (E, L) Poisson CDF of each process's count over the horizon (poisson_cdf), padded with 1.0
     # financing
     nol0: float
     interest_expense: np.ndarray  # (K,) coupon interest per step
@@ -282,6 +284,7 @@ def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
         ev_values=ev_values,
         ev_cumw=ev_cumw,
         ev_len=np.array([len(v) for _, _, v, _ in enc], dtype=np.int64),
+        ev_cdf=_stack_padded([poisson_cdf(e[2] * years) for e in events]),
         nol0=scenario.company.tax_loss_carryforward,
         interest_expense=interest_expense,
         debt_due=debt_due,
@@ -305,6 +308,29 @@ def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
 def maturity_step(maturity: float, start: int, steps_per_year: int) -> int:
     """1-based first step k with ``start + k/n >= maturity`` (at least 1)."""
     return max(1, math.ceil((maturity - start) * steps_per_year - 1e-9))
+
+
+def poisson_cdf(mean: float) -> np.ndarray:
+    """P(N <= k) for N ~ Poisson(mean), k = 0, 1, ... up to the first entry equal to 1.0 (float64).
+
+    The kernel inverts it (docs/DRAWS.md): a count is the number of entries
+    <= u for u uniform on [0, 1), so one draw per path and process.  The
+    probability beyond the table is below 2**-53.
+    """
+    k = np.arange(int(mean + 12.0 * math.sqrt(mean) + 30.0))
+    cdf = np.maximum.accumulate(stats.poisson.cdf(k, mean))
+    last = int(np.argmax(cdf >= 1.0)) if cdf[-1] >= 1.0 else len(cdf) - 1
+    cdf = cdf[: last + 1].copy()
+    cdf[-1] = 1.0
+    return cdf
+
+
+def _stack_padded(rows: list[np.ndarray]) -> np.ndarray:
+    """Rows of different lengths as one (len(rows), max length) array, each padded with 1.0."""
+    out = np.ones((len(rows), max([len(r) for r in rows] + [1])))
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
 
 
 def encode_size(dist) -> tuple[int, list[float], list[float], list[float]]:

@@ -25,6 +25,7 @@ from sim import streams
 from sim.aggregate import BlockStats, ExactQuantiles, SeriesLayout, SketchQuantiles, Totals, per_path, use_exact
 from sim.compile import Layout, Model, base_margin, build_theta, compile_model
 from sim.kernels import ANTITHETIC, CENTRAL, RANDOM, simulate_block
+from sim.memory import keep_freed_buffers
 from sim.sampling import central_parameters, draw_parameters, draw_parameters_shifted
 from sim.sketch import QuantileSketch
 
@@ -111,13 +112,27 @@ def _effective(method: Method, model: Model) -> Method:
     return replace(method, tilt_z=method.tilt_z if model.draw_z else 0.0, tilt_w=method.tilt_w if model.eta > 0 else 0.0)
 
 
+_NO_SKETCH = (np.zeros((0, 0), dtype=np.int64), np.zeros(0), np.zeros(0))
+
+
 def _run_kernel(
-    ctx: Context, theta: np.ndarray, rngs, mode: int, lay: SeriesLayout, buffer: np.ndarray | None = None, param_log_weight: np.ndarray | None = None
-) -> tuple[BlockStats, np.ndarray, np.ndarray]:
+    ctx: Context,
+    theta: np.ndarray,
+    rngs,
+    mode: int,
+    lay: SeriesLayout,
+    buffer: np.ndarray | None = None,
+    param_log_weight: np.ndarray | None = None,
+    sketch: QuantileSketch | None = None,
+) -> tuple[BlockStats, np.ndarray | None, np.ndarray]:
     n = theta.shape[1]
     m = ctx.method
-    # the kernel writes every cell, so a reused buffer needs no clearing
-    series = np.empty((n, lay.n_series)) if buffer is None else buffer[:n]
+    if sketch is not None:  # the kernel counts the values into the sketch; no series matrix
+        series = np.empty((0, lay.n_series))
+        counts = (sketch.counts, sketch.lo, sketch.hi)
+    else:  # the kernel writes every cell, so a reused buffer needs no clearing
+        series = np.empty((n, lay.n_series)) if buffer is None else buffer[:n]
+        counts = _NO_SKETCH
     first = np.zeros(n, dtype=np.int64)
     log_weight = np.zeros(n)
     stats = BlockStats.empty(n, ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series)
@@ -126,12 +141,13 @@ def _run_kernel(
         ctx.model, theta, *rngs, mode, m.tilt_z if tilted else 0.0, m.tilt_w if tilted else 0.0,
         series, first, log_weight,
         stats.year_counts, stats.path_counts, stats.sums, stats.step_counts, stats.debt_counts, stats.cloud_parts,
+        *counts,
     )
     if tilted:
         if param_log_weight is not None:
             log_weight += param_log_weight
         stats.weighted = weighted_breach(np.exp(log_weight), first, ctx)
-    return stats, series, first
+    return stats, (series if sketch is None else None), first
 
 
 def weighted_breach(w: np.ndarray, first: np.ndarray, ctx: Context) -> np.ndarray:
@@ -152,11 +168,13 @@ def weighted_breach(w: np.ndarray, first: np.ndarray, ctx: Context) -> np.ndarra
 
 
 def simulate_block_of_paths(
-    ctx: Context, seed: int, block: int, n: int, lay: SeriesLayout, buffer: np.ndarray | None = None
-) -> tuple[BlockStats, np.ndarray, np.ndarray]:
+    ctx: Context, seed: int, block: int, n: int, lay: SeriesLayout, buffer: np.ndarray | None = None, sketch: QuantileSketch | None = None
+) -> tuple[BlockStats, np.ndarray | None, np.ndarray]:
     """Simulate block ``block`` (``n`` paths): its statistics, series matrix (n, S) and first-breach steps (n,).
 
-    ``buffer`` (at least (n, S)) receives the series matrix when given.
+    ``buffer`` (at least (n, S)) receives the series matrix when given.  With
+    ``sketch``, the paths' values are counted into it instead (no series
+    matrix: None is returned in its place).
     """
     param_log_weight = None
     if ctx.method.shift:
@@ -166,7 +184,7 @@ def simulate_block_of_paths(
     theta = build_theta(ctx.layout, params, n)
     rngs = [streams.stream(seed, block, p) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE, streams.EVENTS)]
     mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM
-    return _run_kernel(ctx, theta, rngs, mode, lay, buffer, param_log_weight)
+    return _run_kernel(ctx, theta, rngs, mode, lay, buffer, param_log_weight, sketch)
 
 
 def block_sizes(paths: int, block_size: int) -> list[int]:
@@ -280,6 +298,7 @@ class Simulation:
         if seed < 0:
             raise ValueError("seed must be non-negative")
         self.t0 = time.perf_counter()
+        keep_freed_buffers()
         self.jit_ready = bool(simulate_block.signatures)  # False: this run's time includes loading/compiling the kernel
         self.seed = seed
         self.block_size = block_size
@@ -354,17 +373,12 @@ def simulate_group(ctx: Context, seed: int, group, lay: SeriesLayout, exact: boo
         The group's quantile sketch (sketch mode).
     """
     sketch = None if exact else QuantileSketch(lay.n_series)
-    buffer = None if exact else np.empty((max(n for _, n in group), lay.n_series))
     results = []
     for b, n in group:
         if stop is not None and stop.is_set():
             raise Cancelled()
-        stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay, buffer)
-        if exact:
-            results.append((b, stats, series))
-        else:
-            sketch.add(series)
-            results.append((b, stats, None))
+        stats, series, _ = simulate_block_of_paths(ctx, seed, b, n, lay, sketch=sketch)
+        results.append((b, stats, series))
         if progress is not None:
             progress(n)
     return results, sketch

@@ -317,13 +317,23 @@ def _simulate(scn: "Scenario", g: _Grid, p: dict, Z, W, ZP, J, S, fines) -> dict
 
 def _events(rng: np.random.Generator, rate: float, dist, years: int, K: int, n_b: int):
     """Events of one Poisson process: (flat index path * K + step, size) arrays."""
-    counts = rng.poisson(rate * years, n_b)
+    counts = np.searchsorted(_poisson_table(rate * years), rng.random(n_b), side="right")
     total = int(counts.sum())
     steps = np.floor(rng.random(total) * K).astype(np.int64)
     sizes = np.asarray(dist.sample(rng, total), dtype=np.float64)
     sizes = np.broadcast_to(sizes, (total,))
     flat = np.repeat(np.arange(n_b, dtype=np.int64) * K, counts) + steps
     return flat, sizes
+
+
+def _poisson_table(mean: float) -> np.ndarray:
+    """P(N <= k), N ~ Poisson(mean), made non-decreasing, for k up to far beyond where it reaches 1.0."""
+    from scipy import stats
+
+    k = np.arange(int(mean + 20.0 * np.sqrt(mean) + 60.0))
+    table = np.maximum.accumulate(stats.poisson.cdf(k, mean))
+    table[-1] = 1.0
+    return table
 
 
 def _per_step(flat: np.ndarray, values: np.ndarray, n_b: int, K: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from scipy.interpolate import CubicSpline
 from scipy.special import ndtr, ndtri
 
+from sim import samplers
 from sim.jit import njit
 from sim.streams import DESIGN, param_stream, stream
 
@@ -85,6 +86,19 @@ def copula_factor(c: np.ndarray) -> np.ndarray:
         return v * np.sqrt(np.clip(w, 0.0, None))
 
 
+def mix_scores(z: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Correlated scores ``z @ factor.T``, shape (n, d), summed term by term in a fixed order.
+
+    Not a BLAS matrix product: BLAS may fuse, reorder or thread the sums
+    differently from one machine to the next (the draws must be bit-identical
+    everywhere), and for these thin matrices its thread pool only spins.
+    """
+    out = z[:, :1] * factor[:, 0]
+    for k in range(1, z.shape[1]):
+        out += z[:, k : k + 1] * factor[:, k]
+    return out
+
+
 def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, sampling: str = "random") -> dict[str, np.ndarray]:
     """Draw every per-path parameter of one block.
 
@@ -117,8 +131,8 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, samplin
     grouped: set[str] = set()
     for keys, c in correlation_groups(scenario):
         grouped.update(keys)
-        z = np.column_stack([param_stream(seed, block, k).standard_normal(n) for k in keys])
-        mixed = z @ copula_factor(c).T
+        z = np.column_stack([samplers.standard_normals(param_stream(seed, block, k), n) for k in keys])
+        mixed = mix_scores(z, copula_factor(c))
         for j, k in enumerate(keys):
             out[k] = normal_to(dists[k], mixed[:, j])
     for key, dist in dists.items():
@@ -127,7 +141,7 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, samplin
         if dist.is_fixed:
             out[key] = np.full(n, dist.median(), dtype=np.float64)
         else:
-            out[key] = np.asarray(dist.sample(param_stream(seed, block, key), n), dtype=np.float64)
+            out[key] = samplers.sample(dist, param_stream(seed, block, key), n)
     for key, p in bernoulli_parameters(scenario).items():
         out[key] = bernoulli(seed, block, key, p, n)
     if "revenue.initial_growth" not in out:
@@ -162,7 +176,7 @@ def parameters_from_scores(scenario, z: np.ndarray) -> dict[str, np.ndarray]:
     z = z.copy()
     for keys, c in correlation_groups(scenario):
         idx = [col[k] for k in keys]
-        z[:, idx] = z[:, idx] @ copula_factor(c).T
+        z[:, idx] = mix_scores(z[:, idx], copula_factor(c))
     out = {}
     for key, dist in dists.items():
         out[key] = np.full(n, dist.median(), dtype=np.float64) if dist.is_fixed else normal_to(dist, z[:, col[key]])
@@ -277,7 +291,7 @@ def bernoulli(seed: int, block: int, key: str, p: float, n: int) -> np.ndarray:
         return np.zeros(n)
     if p >= 1.0:
         return np.ones(n)
-    return (param_stream(seed, block, key).random(n) < p).astype(np.float64)
+    return (samplers.uniforms(param_stream(seed, block, key), n) < p).astype(np.float64)
 
 
 def central_parameters(scenario: "Scenario") -> dict[str, float]:

@@ -732,7 +732,7 @@ def inputs_from_uniform(scn, inputs: Sequence[Input], u: np.ndarray) -> np.ndarr
     """
     from scipy.special import ndtr, ndtri
 
-    from sim.sampling import copula_factor, correlation_groups
+    from sim.sampling import copula_factor, correlation_groups, mix_scores
 
     u = np.asarray(u, dtype=np.float64)
     x = np.empty_like(u)
@@ -744,7 +744,7 @@ def inputs_from_uniform(scn, inputs: Sequence[Input], u: np.ndarray) -> np.ndarr
             continue
         cols = [index[keys[j]] for j in sel]
         sub = c[np.ix_(sel, sel)]
-        z = ndtri(u[:, cols]) @ copula_factor(sub).T
+        z = mix_scores(ndtri(u[:, cols]), copula_factor(sub))
         uu = np.clip(ndtr(z), U_CLIP, 1 - U_CLIP)
         for jj, col in enumerate(cols):
             x[:, col] = inputs[col].quantile(uu[:, jj])

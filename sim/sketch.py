@@ -29,29 +29,35 @@ RELATIVE_ACCURACY = 2.0**-MANTISSA_BITS
 ABSOLUTE_ACCURACY = 2.0**MIN_EXP
 
 
-@njit
-def _count_into(values, counts, lo, hi):
-    """Add ``values`` (n, S) into ``counts`` (S, N_BUCKETS); track min and max per series."""
-    n, s_count = values.shape
-    for i in range(n):
+@njit(error_model="numpy")
+def count_rows(values, rows, counts, lo, hi, keys):
+    """Count ``values[:rows]`` (rows, S) into ``counts`` (S, N_BUCKETS); track min and max per series.
+
+    ``keys`` (>= rows, S) int64 is scratch space.  Bucket indices are computed
+    first in a loop of their own (branch-free, so it vectorises across series),
+    then counted: the increments are then the only scalar work.
+    """
+    s_count = values.shape[1]
+    for i in range(rows):
         for s in range(s_count):
-            counts[s, _key(values[i, s]) + TOP] += 1
-    for i in range(n):  # min and max in a loop of their own: it vectorises across series
+            keys[i, s] = _index(values[i, s])
+    for i in range(rows):
+        for s in range(s_count):
+            counts[s, keys[i, s]] += 1
+    for i in range(rows):  # min and max in a loop of their own: it vectorises across series
         for s in range(s_count):
             lo[s] = min(lo[s], values[i, s])
             hi[s] = max(hi[s], values[i, s])
 
 
 @njit(inline="always")
-def _key(x):
+def _index(x):
+    """Bucket index of ``x`` in ``0..N_BUCKETS-1`` (``TOP`` + signed bucket key), without branches."""
     a = abs(x)
-    if not a >= 2.0**MIN_EXP:  # also catches NaN: counted as zero
-        return 0
     bits = np.int64(np.float64(a).view(np.int64))
-    k = (bits >> _SHIFT) - _BASE + 1
-    if k > TOP:
-        k = TOP
-    return k if x > 0 else -k
+    k = min((bits >> _SHIFT) - (_BASE - 1), TOP)
+    k = k if a >= 2.0**MIN_EXP else 0  # also catches NaN: counted as zero
+    return TOP + (k if x > 0 else -k)
 
 
 def bucket_bounds() -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +87,8 @@ class QuantileSketch:
 
     def add(self, values: np.ndarray) -> None:
         """Count a block of values, shape (n, n_series)."""
-        _count_into(np.ascontiguousarray(values, dtype=np.float64), self.counts, self.lo, self.hi)
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        count_rows(values, values.shape[0], self.counts, self.lo, self.hi, np.empty(values.shape, dtype=np.int64))
 
     def merge(self, other: "QuantileSketch") -> None:
         """Add another sketch's counts (exact, order-free)."""

@@ -107,6 +107,27 @@ def test_sketch_quantiles_within_documented_accuracy(default):
     assert abs(es_s - es_e) <= RELATIVE_ACCURACY * abs(es_e) + ABSOLUTE_ACCURACY
 
 
+def test_kernel_counts_the_sketch_as_the_series_would(default):
+    """The sketch the kernel fills chunk by chunk equals counting the block's series matrix afterwards."""
+    from sim.aggregate import SeriesLayout
+    from sim.engine import prepare, simulate_block_of_paths
+    from sim.sketch import QuantileSketch
+
+    ctx = prepare(default)
+    lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
+    in_kernel, after = QuantileSketch(lay.n_series), QuantileSketch(lay.n_series)
+    for b, n in enumerate([1_000, 333]):  # a chunk boundary inside each block, and a short chunk
+        stats_k, none, first_k = simulate_block_of_paths(ctx, 4, b, n, lay, sketch=in_kernel)
+        stats_s, series, first_s = simulate_block_of_paths(ctx, 4, b, n, lay)
+        assert none is None
+        after.add(series)
+        np.testing.assert_array_equal(first_k, first_s)
+        np.testing.assert_array_equal(stats_k.sums, stats_s.sums)
+    np.testing.assert_array_equal(in_kernel.counts, after.counts)
+    np.testing.assert_array_equal(in_kernel.lo, after.lo)
+    np.testing.assert_array_equal(in_kernel.hi, after.hi)
+
+
 def test_auto_quantiles_switch_to_the_sketch_for_large_runs(default, monkeypatch):
     import sim.aggregate as agg
 

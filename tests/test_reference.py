@@ -113,6 +113,8 @@ CRAFTED = {
                 {"name": "competition", "rate": 0.7, "change": {"dist": "triangular", "min": -0.1, "mode": -0.03, "max": 0.0}},
                 {"name": "crash", "rate": 0.3, "change": {"dist": "normal", "mean": -0.7, "sd": 0.4}},  # clipped at -0.99
                 {"name": "fixed", "rate": 0.5, "change": -0.05},
+                # mean count over the horizon above 16: counted by binary search of the CDF table
+                {"name": "frequent", "rate": 9.0, "change": {"dist": "uniform", "low": -0.01, "high": 0.01}},
             ]
         }
     },

@@ -113,3 +113,48 @@ def test_bernoulli_draws():
     a = draw_parameters(scn, 0, 0, n)["revenue.ai_uplift.probability"]
     assert set(np.unique(a)) == {0.0, 1.0}
     assert a.mean() == pytest.approx(0.6, abs=4 * np.sqrt(0.24 / n))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "normal", "mean": 0.05, "sd": 0.02},
+        {"dist": "lognormal", "median": 0.01, "sigma": 1.0},
+        {"dist": "uniform", "low": -1, "high": 3},
+        {"dist": "triangular", "min": -0.1, "mode": -0.03, "max": 0.0},
+        {"dist": "pert", "min": 0.01, "mode": 0.03, "max": 0.06},
+        {"dist": "beta", "a": 2.0, "b": 5.0, "low": 0, "high": 2},
+        {"dist": "discrete", "values": [1, 2, 5], "weights": [0.2, 0.5, 0.3]},
+        {"dist": "truncnormal", "mean": 0.0, "sd": 1.0, "low": -0.5, "high": 2.0},
+    ],
+)
+def test_numba_samplers_draw_numpys_numbers(spec):
+    """Per-path parameters and event sizes come from numba samplers: the numbers of docs/DRAWS.md's NumPy calls."""
+    from sim import samplers
+
+    dist = D.parse_dist(spec)
+    mine = samplers.sample(dist, np.random.default_rng(11), 20_000)
+    numpy = np.asarray(dist.sample(np.random.default_rng(11), 20_000), dtype=np.float64)
+    if spec["dist"] == "truncnormal":  # the inverse CDF is computed differently (~1e-15 apart)
+        np.testing.assert_allclose(mine, numpy, rtol=0, atol=1e-12)
+    else:
+        np.testing.assert_array_equal(mine, numpy)
+    np.testing.assert_array_equal(samplers.standard_normals(np.random.default_rng(3), 1_000), np.random.default_rng(3).standard_normal(1_000))
+    np.testing.assert_array_equal(samplers.uniforms(np.random.default_rng(3), 1_000), np.random.default_rng(3).random(1_000))
+
+
+@pytest.mark.parametrize("mean", [0.05, 2.4, 16.0, 40.0, 700.0])
+def test_poisson_counts_by_inversion_of_the_cdf_table(mean):
+    """Event counts invert poisson_cdf (docs/DRAWS.md): the table ends at 1.0 and the counts are Poisson(mean)."""
+    from sim.compile import poisson_cdf
+
+    table = poisson_cdf(mean)
+    assert table[-1] == 1.0 and np.all(np.diff(table) >= 0)
+    assert stats.poisson.sf(len(table) - 1, mean) < 2**-52  # nothing of weight lies beyond the table
+    n = 400_000
+    counts = np.searchsorted(table, np.random.default_rng(8).random(n), side="right")
+    se_mean = np.sqrt(mean / n)
+    assert abs(counts.mean() - mean) < 4 * se_mean
+    # variance of the sample variance of a Poisson: (mean + 2 mean^2 (n/(n-1))) / n
+    assert abs(counts.var(ddof=1) - mean) < 4 * np.sqrt((mean + 2 * mean**2) / n)
+    np.testing.assert_allclose(np.bincount(counts, minlength=3)[:3] / n, stats.poisson.pmf([0, 1, 2], mean), atol=4 * np.sqrt(0.25 / n))
