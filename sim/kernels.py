@@ -64,9 +64,11 @@ def _reserve(a, n):
 
 @njit
 def draw_events(m, rng, n):
-    """Event counts, steps and sizes of every process for ``n`` paths.
+    """Event counts, steps and effects of every process for ``n`` paths.
 
-    Per process: all counts, then all steps, then all sizes (docs/DRAWS.md).
+    Per process: all counts, then all steps, then all sizes (docs/DRAWS.md);
+    each size is then turned into its effect (MODEL.md sections 3, 4, 6), in a
+    loop per process rather than per event in the kernel's scatter.
 
     Returns
     -------
@@ -74,12 +76,15 @@ def draw_events(m, rng, n):
         Offsets: events of process e on path i are ``start[e, i]:start[e, i+1]``.
     step : int64 array (total,)
         0-based step of each event.
-    size : float64 array (total,)
-        Size of each event (raw draw; clipping happens where it is applied).
+    effect : float64 array (total,)
+        Revenue shock: log(1 + max(size, -0.99)); price shift:
+        log(max(1 + share * size, 0.01)); fine: min(max(size, 0), cap), a
+        fraction of the step's revenue.
     """
     # Arrays are unpacked from the Model once: reading them from the tuple
     # inside a loop costs a reference-count update per access.
     ev_mean, ev_cdf, ev_code, ev_par, ev_values, ev_cumw, ev_len = m.ev_mean, m.ev_cdf, m.ev_code, m.ev_par, m.ev_values, m.ev_cumw, m.ev_len
+    ev_kind, ev_index, ev_share, fine_cap = m.ev_kind, m.ev_index, m.ev_share, m.fine_cap
     n_proc = ev_mean.shape[0]
     K = m.n_steps
     start = np.zeros((n_proc, n + 1), dtype=np.int64)
@@ -94,13 +99,15 @@ def draw_events(m, rng, n):
         first = total
         start[e, 0] = first
         cdf = ev_cdf[e]
-        linear = ev_mean[e] <= 16.0  # short walk from 0; a binary search for large means
+        length = 1  # entries up to the first 1.0 (the rest is padding)
+        while cdf[length - 1] < 1.0:
+            length += 1
         for i in range(n):  # count = entries of the CDF table <= u (inversion, docs/DRAWS.md)
             u = rng.random()
-            if linear:
+            if length <= 64:  # short tables: count them all, without branches (a walk mispredicts)
                 count = 0
-                while cdf[count] <= u:
-                    count += 1
+                for k in range(length):
+                    count += cdf[k] <= u
             else:
                 count = np.searchsorted(cdf, u, side="right")
             total += count
@@ -111,6 +118,18 @@ def draw_events(m, rng, n):
             s = int(rng.random() * K)
             step[j] = s if s < K else K - 1
         fill_sizes(rng, ev_code[e], ev_par[e, 0], ev_par[e, 1], ev_par[e, 2], ev_par[e, 3], ev_values, ev_cumw, e, ev_len[e], size, first, total)
+        kind = ev_kind[e]
+        if kind == SHOCK:
+            for j in range(first, total):
+                size[j] = math.log(1.0 + max(size[j], -0.99))
+        elif kind == SHIFT:
+            share = ev_share[e]
+            for j in range(first, total):
+                size[j] = math.log(max(1.0 + share * size[j], 0.01))
+        else:
+            cap = fine_cap[ev_index[e]]
+            for j in range(first, total):
+                size[j] = min(max(size[j], 0.0), cap)
     return start, step, size
 
 
@@ -170,8 +189,8 @@ def simulate_block(
     # Unpack the Model once: arrays read from the tuple inside the loops would
     # each cost a reference-count update (measured: several times the maths).
     sil_coef, sil_ramp, committed_steps, year_minimum = m.sil_coef, m.sil_ramp, m.committed, m.year_minimum
-    program_active, fine_lag, fine_cap, debt_due = m.program_active, m.fine_lag, m.fine_cap, m.debt_due
-    ev_kind, ev_index, ev_share = m.ev_kind, m.ev_index, m.ev_share
+    program_active, fine_lag, debt_due = m.program_active, m.fine_lag, m.debt_due
+    ev_kind, ev_index = m.ev_kind, m.ev_index
     interest_steps, step_year, year_end_steps = m.interest_expense, m.step_year, m.year_end
     n = theta.shape[1]
     K = m.n_steps
@@ -203,11 +222,11 @@ def simulate_block(
     draw_w = random and eta > 0.0
     draw_p = random and has_cloud and sigma_p > 0.0
     if random and n_proc > 0:
-        ev_start, ev_step, ev_size = draw_events(m, rng_events, n)
+        ev_start, ev_step, ev_effect = draw_events(m, rng_events, n)
     else:
         ev_start = np.zeros((n_proc, n + 1), dtype=np.int64)
         ev_step = np.zeros(0, dtype=np.int64)
-        ev_size = np.zeros(0, dtype=np.float64)
+        ev_effect = np.zeros(0, dtype=np.float64)
 
     # Chunk buffers, step-major so each step's inner loop over paths reads
     # contiguous memory (and LLVM can vectorise it).
@@ -284,17 +303,15 @@ def simulate_block(
         fine_pay[:, :p] = 0.0
         for e in range(n_proc):
             kind = ev_kind[e]
+            f = ev_index[e]
             for i in range(p):
                 for j in range(ev_start[e, c0 + i], ev_start[e, c0 + i + 1]):
-                    k = ev_step[j]
-                    c = ev_size[j]
                     if kind == SHOCK:
-                        jump_rev[k, i] += math.log(1.0 + max(c, -0.99))
+                        jump_rev[ev_step[j], i] += ev_effect[j]
                     elif kind == SHIFT:
-                        jump_price[k, i] += math.log(max(1.0 + ev_share[e] * c, 0.01))
+                        jump_price[ev_step[j], i] += ev_effect[j]
                     else:
-                        f = ev_index[e]
-                        fine_frac[f, k, i] += min(max(c, 0.0), fine_cap[f])
+                        fine_frac[f, ev_step[j], i] += ev_effect[j]
         # ---- initial state
         for i in range(p):
             col = c0 + i
