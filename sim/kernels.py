@@ -215,6 +215,7 @@ def simulate_block(
     sketching = counts.shape[0] > 0
     step_col = 1 + N_FIELDS * Y
     rho_c = math.sqrt(max(0.0, 1.0 - rho * rho))
+    inv_ramp = 1.0 / ramp_years if ramp_years > 0.0 else 0.0
     half_s2 = 0.5 * sigma * sigma
     half_sp2 = 0.5 * sigma_p * sigma_p
     random = mode != CENTRAL
@@ -359,7 +360,7 @@ def simulate_block(
                 uplift = th_uplift[i] * th_ai[i]
                 delay = th_delay[i]
                 if ramp_years > 0.0:
-                    u = uplift * min(max((t_prev - delay) / ramp_years, 0.0), 1.0)
+                    u = uplift * min(max((t_prev - delay) * inv_ramp, 0.0), 1.0)
                 else:
                     u = uplift if t_prev >= delay - 1e-9 else 0.0  # tolerance: k*dt for n = 12 is not exact in binary
                 gi = g[i]
