@@ -26,6 +26,7 @@ from sim.aggregate import BlockStats, ExactQuantiles, SeriesLayout, SketchQuanti
 from sim.compile import Layout, Model, base_margin, build_theta, compile_model
 from sim.kernels import ANTITHETIC, CENTRAL, RANDOM, simulate_block
 from sim.memory import keep_freed_buffers
+from sim.normals import stream_state
 from sim.sampling import central_parameters, draw_parameters, draw_parameters_shifted
 from sim.sketch import QuantileSketch
 
@@ -182,7 +183,8 @@ def simulate_block_of_paths(
     else:
         params = draw_parameters(ctx.scenario, seed, block, n, ctx.method.sampling)
     theta = build_theta(ctx.layout, params, n)
-    rngs = [streams.stream(seed, block, p) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE, streams.EVENTS)]
+    normals = [stream_state(streams.stream(seed, block, p)) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE)]
+    rngs = [*normals, streams.stream(seed, block, streams.EVENTS)]
     mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM
     return _run_kernel(ctx, theta, rngs, mode, lay, buffer, param_log_weight, sketch)
 
@@ -217,7 +219,7 @@ def central_case(ctx: Context) -> dict[str, np.ndarray]:
     """The deterministic central path (MODEL.md section 7), per-year arrays (Y,) and ``cash`` (K,)."""
     params = {k: np.array([v]) for k, v in central_parameters(ctx.scenario).items()}
     theta = build_theta(ctx.layout, params, 1)
-    rngs = [np.random.default_rng(0)] * 4  # never drawn from
+    rngs = [np.zeros(4, dtype=np.uint64)] * 3 + [np.random.default_rng(0)]  # never drawn from
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
     _, series, first = _run_kernel(ctx, theta, rngs, CENTRAL, lay)
     return {k: v[0] for k, v in per_path(series, first, lay).items()}

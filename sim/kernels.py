@@ -1,8 +1,9 @@
 """The Numba path kernel: one block of paths, MODEL.md section by section.
 
-Pure functions over arrays and ``numpy.random.Generator`` objects (one per
-purpose, see ``docs/DRAWS.md``); no I/O, no Python objects.  Each block gets
-its own generators, so blocks can run on any number of threads
+Pure functions over arrays and random streams (one per purpose, see
+``docs/DRAWS.md``): the step normals' PCG64 states (``sim.normals``) and a
+``numpy.random.Generator`` for events; no I/O, no Python objects.  Each block
+gets its own streams, so blocks can run on any number of threads
 (``nogil=True``) and give the same numbers.
 """
 
@@ -17,6 +18,7 @@ from sim.compile import (
     NONCASH, RATE, SHIFT, SHOCK, TAX, UPLIFT, VAR_SHARE,
 )
 from sim.jit import njit
+from sim.normals import standard_normal
 from sim.samplers import fill_sizes
 from sim.sketch import count_rows
 
@@ -151,8 +153,11 @@ def simulate_block(
         Static scenario arrays (``sim.compile.Model``).
     theta : float64 array (columns, n)
         Per-path parameters (``sim.compile.build_theta``).
-    rng_revenue, rng_growth, rng_price, rng_events : numpy.random.Generator
-        This block's streams.
+    rng_revenue, rng_growth, rng_price : uint64 arrays (4,)
+        This block's REVENUE, GROWTH and PRICE streams as PCG64 states
+        (``sim.normals.stream_state``), advanced in place.
+    rng_events : numpy.random.Generator
+        This block's EVENTS stream.
     mode : int
         ``CENTRAL`` (no normals, no events), ``RANDOM``, or ``ANTITHETIC``
         (odd paths of a block reuse the previous path's normals, negated).
@@ -284,11 +289,11 @@ def simulate_block(
                 # after another, and lets the CPU overlap the draws (~15% faster).
                 for k in range(K):
                     if draw_z:
-                        z_buf[k, i] = rng_revenue.standard_normal() - tilt_z
+                        z_buf[k, i] = standard_normal(rng_revenue) - tilt_z
                     if draw_w:
-                        w_buf[k, i] = rng_growth.standard_normal() - tilt_w
+                        w_buf[k, i] = standard_normal(rng_growth) - tilt_w
                     if draw_p:
-                        p_buf[k, i] = rng_price.standard_normal()
+                        p_buf[k, i] = standard_normal(rng_price)
             lw = 0.0
             if draw_z and tilt_z != 0.0:  # drawn from N(-tilt, 1): weight phi(z) / phi(z + tilt)
                 for k in range(K):

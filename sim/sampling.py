@@ -93,10 +93,19 @@ def mix_scores(z: np.ndarray, factor: np.ndarray) -> np.ndarray:
     differently from one machine to the next (the draws must be bit-identical
     everywhere), and for these thin matrices its thread pool only spins.
     """
-    out = z[:, :1] * factor[:, 0]
-    for k in range(1, z.shape[1]):
-        out += z[:, k : k + 1] * factor[:, k]
+    out = np.empty((z.shape[0], factor.shape[0]))
+    _mix(np.ascontiguousarray(z, dtype=np.float64), np.ascontiguousarray(factor, dtype=np.float64), out)
     return out
+
+
+@njit
+def _mix(z, factor, out):
+    for i in range(z.shape[0]):
+        for j in range(factor.shape[0]):
+            acc = z[i, 0] * factor[j, 0]
+            for k in range(1, z.shape[1]):
+                acc += z[i, k] * factor[j, k]
+            out[i, j] = acc
 
 
 def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, sampling: str = "random") -> dict[str, np.ndarray]:
