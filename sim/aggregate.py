@@ -144,7 +144,8 @@ class ExactQuantiles:
         self._sorted: np.ndarray | None = None
 
     def add(self, series: np.ndarray) -> None:
-        self.blocks.append(series)
+        """Keep a block's series matrix (n, S); a transposed view of an (S, n) array is kept without a copy."""
+        self.blocks.append(series.T)
         self._sorted = None
 
     def sorted(self) -> np.ndarray:
@@ -154,9 +155,10 @@ class ExactQuantiles:
         once is about seven times faster here.)
         """
         if self._sorted is None:
-            values = np.concatenate(self.blocks, axis=0)
-            self.blocks = [values]
-            self._sorted = np.sort(values.T, axis=1)
+            values = np.concatenate(self.blocks, axis=1)  # (S, n): each series' row contiguous
+            values.sort(axis=1)
+            self.blocks = [values]  # sorted rows still hold every path's values
+            self._sorted = values
         return self._sorted
 
     def quantiles(self, qs) -> np.ndarray:

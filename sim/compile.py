@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from sim import distributions as D
 
@@ -318,7 +318,7 @@ def poisson_cdf(mean: float) -> np.ndarray:
     probability beyond the table is below 2**-53.
     """
     k = np.arange(int(mean + 12.0 * math.sqrt(mean) + 30.0))
-    cdf = np.maximum.accumulate(stats.poisson.cdf(k, mean))
+    cdf = np.maximum.accumulate(special.pdtr(k, mean))  # scipy.stats.poisson.cdf, without importing scipy.stats
     last = int(np.argmax(cdf >= 1.0)) if cdf[-1] >= 1.0 else len(cdf) - 1
     cdf = cdf[: last + 1].copy()
     cdf[-1] = 1.0

@@ -129,10 +129,10 @@ def _run_kernel(
     n = theta.shape[1]
     m = ctx.method
     if sketch is not None:  # the kernel counts the values into the sketch; no series matrix
-        series = np.empty((0, lay.n_series))
+        series = np.empty((lay.n_series, 0))
         counts = (sketch.counts, sketch.lo, sketch.hi)
-    else:  # the kernel writes every cell, so a reused buffer needs no clearing
-        series = np.empty((n, lay.n_series)) if buffer is None else buffer[:n]
+    else:  # series by series (S, n); the kernel writes every cell, so a reused buffer needs no clearing
+        series = np.empty((lay.n_series, n)) if buffer is None else buffer.reshape(-1)[: lay.n_series * n].reshape(lay.n_series, n)
         counts = _NO_SKETCH
     first = np.zeros(n, dtype=np.int64)
     log_weight = np.zeros(n)
@@ -148,7 +148,7 @@ def _run_kernel(
         if param_log_weight is not None:
             log_weight += param_log_weight
         stats.weighted = weighted_breach(np.exp(log_weight), first, ctx)
-    return stats, (series if sketch is None else None), first
+    return stats, (series.T if sketch is None else None), first
 
 
 def weighted_breach(w: np.ndarray, first: np.ndarray, ctx: Context) -> np.ndarray:
@@ -173,7 +173,9 @@ def simulate_block_of_paths(
 ) -> tuple[BlockStats, np.ndarray | None, np.ndarray]:
     """Simulate block ``block`` (``n`` paths): its statistics, series matrix (n, S) and first-breach steps (n,).
 
-    ``buffer`` (at least (n, S)) receives the series matrix when given.  With
+    The series matrix is a transposed view of a series-by-series (S, n)
+    array.  ``buffer`` (a C-contiguous float64 array of at least n * S
+    values) holds it when given.  With
     ``sketch``, the paths' values are counted into it instead (no series
     matrix: None is returned in its place).
     """

@@ -164,10 +164,11 @@ def simulate_block(
     tilt_z, tilt_w : float
         Importance sampling: revenue and growth normals are drawn with mean
         ``-tilt`` (towards lower revenue); 0 for plain Monte Carlo.
-    series : float64 array (n, S), output
-        Column 0 min cash; then per-year fields (``F_*``) at
-        ``1 + field * Y + year``; then, if S > 1 + 10 Y, Cash_k per step.
-        USD millions (margins as fractions).
+    series : float64 array (S, n) or (S, 0), output
+        Every path's values, series by series, when it has n columns: row 0
+        min cash; then per-year fields (``F_*``) at ``1 + field * Y + year``;
+        then, if S > 1 + 10 Y, Cash_k per step.  USD millions (margins as
+        fractions).
     first_breach : int64 array (n,), output
         First step k (1-based) with Cash_k < floor; 0 if none.
     log_weight : float64 array (n,), output
@@ -185,6 +186,10 @@ def simulate_block(
     debt_counts : int64 array (J,), accumulated
         Paths where cash before repayment (Cash_{k-1} + FCF_k) is below the
         principal due at debt j's maturity step (maturities inside the horizon).
+    counts, lo, hi : int64 array (S, N_BUCKETS), float64 arrays (S,), accumulated, or empty
+        A quantile sketch (``sim.sketch``) that counts every path's values
+        chunk by chunk while they are in cache; pass (0, 0), (0,), (0,)
+        arrays to skip it.
     cloud_parts : float64 array (3, Y), accumulated when per-step cash is recorded
         Sums over paths of the year's usage at base prices (sum V_k dt), at
         current prices (sum V_k P_k dt) and after silicon savings
@@ -216,7 +221,7 @@ def simulate_block(
     n_proc = ev_kind.shape[0]
     n_series = sums.shape[0]
     record_steps = n_series > 1 + N_FIELDS * Y
-    keep_series = series.shape[0] > 0
+    keep_series = series.shape[1] > 0
     sketching = counts.shape[0] > 0
     step_col = 1 + N_FIELDS * Y
     rho_c = math.sqrt(max(0.0, 1.0 - rho * rho))
@@ -511,7 +516,9 @@ def simulate_block(
                 path_counts[C_SHORTFALL_PATHS] += 1
             for s in range(n_series):
                 sums[s] += values[i, s]
-        if keep_series:
-            series[c0 : c0 + p] = values[:p]
+        if keep_series:  # transposed here, in cache: each series' row is then contiguous for sorting
+            for s in range(n_series):
+                for i in range(p):
+                    series[s, c0 + i] = values[i, s]
         if sketching:
             count_rows(values, p, counts, lo, hi, keys)
