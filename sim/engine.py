@@ -113,7 +113,7 @@ def _effective(method: Method, model: Model) -> Method:
     return replace(method, tilt_z=method.tilt_z if model.draw_z else 0.0, tilt_w=method.tilt_w if model.eta > 0 else 0.0)
 
 
-_NO_SKETCH = (np.zeros((0, 0), dtype=np.int64), np.zeros(0), np.zeros(0))
+_NO_SKETCH = (np.zeros((0, 0), dtype=np.int32), np.zeros(0), np.zeros(0))
 
 
 def _run_kernel(
@@ -319,7 +319,8 @@ class Simulation:
         """Simulate the next ``len(sizes)`` blocks (of those sizes) and merge them."""
         first = self.blocks
         indexed = list(zip(range(first, first + len(sizes)), sizes))
-        groups = [indexed[i : i + per] for per in [_group_size(len(indexed), self.pool.parallelism)] for i in range(0, len(indexed), per)]
+        per = min(_group_size(len(indexed), self.pool.parallelism), max(1, GROUP_MAX_PATHS // self.block_size))
+        groups = [indexed[i : i + per] for i in range(0, len(indexed), per)]
         ready: dict[int, tuple[BlockStats, np.ndarray | None]] = {}
         next_merge = first
         tasks = [(self.ctx, self.seed, g, self.lay, self.exact) for g in groups]
@@ -360,6 +361,7 @@ def _group_size(n_blocks: int, parallelism: int) -> int:
 
 
 TASKS_PER_WORKER = 4  # a few tasks per worker: balance, progress, quick interruption
+GROUP_MAX_PATHS = 2**31 - 1  # a task's sketch counts in int32 (half the cache footprint of int64)
 
 
 class Cancelled(Exception):
@@ -376,7 +378,7 @@ def simulate_group(ctx: Context, seed: int, group, lay: SeriesLayout, exact: boo
     sketch : QuantileSketch or None
         The group's quantile sketch (sketch mode).
     """
-    sketch = None if exact else QuantileSketch(lay.n_series)
+    sketch = None if exact else QuantileSketch(lay.n_series, np.int32)  # at most GROUP_MAX_PATHS paths
     results = []
     for b, n in group:
         if stop is not None and stop.is_set():

@@ -186,7 +186,7 @@ def simulate_block(
     debt_counts : int64 array (J,), accumulated
         Paths where cash before repayment (Cash_{k-1} + FCF_k) is below the
         principal due at debt j's maturity step (maturities inside the horizon).
-    counts, lo, hi : int64 array (S, N_BUCKETS), float64 arrays (S,), accumulated, or empty
+    counts, lo, hi : int32 array (S, N_BUCKETS), float64 arrays (S,), accumulated, or empty
         A quantile sketch (``sim.sketch``) that counts every path's values
         chunk by chunk while they are in cache; pass (0, 0), (0,), (0,)
         arrays to skip it.
@@ -274,7 +274,7 @@ def simulate_block(
     debt = np.zeros(P)
     vp0 = spend0 if has_cloud else 0.0
     values = np.empty((P, n_series))
-    keys = np.empty((P, n_series), dtype=np.int64)
+    keys = np.empty((P, n_series), dtype=np.int32)
 
     for c0 in range(0, n, P):
         p = min(P, n - c0)

@@ -33,7 +33,7 @@ ABSOLUTE_ACCURACY = 2.0**MIN_EXP
 def count_rows(values, rows, counts, lo, hi, keys):
     """Count ``values[:rows]`` (rows, S) into ``counts`` (S, N_BUCKETS); track min and max per series.
 
-    ``keys`` (>= rows, S) int64 is scratch space.  Bucket indices are computed
+    ``keys`` (>= rows, S) int32 is scratch space.  Bucket indices are computed
     first in a loop of their own (branch-free, so it vectorises across series),
     then counted: the increments are then the only scalar work.
     """
@@ -80,15 +80,15 @@ class QuantileSketch:
         Number of series (columns of the arrays passed to :meth:`add`).
     """
 
-    def __init__(self, n_series: int):
-        self.counts = np.zeros((n_series, N_BUCKETS), dtype=np.int64)
+    def __init__(self, n_series: int, dtype=np.int64):
+        self.counts = np.zeros((n_series, N_BUCKETS), dtype=dtype)
         self.lo = np.full(n_series, np.inf)
         self.hi = np.full(n_series, -np.inf)
 
     def add(self, values: np.ndarray) -> None:
         """Count a block of values, shape (n, n_series)."""
         values = np.ascontiguousarray(values, dtype=np.float64)
-        count_rows(values, values.shape[0], self.counts, self.lo, self.hi, np.empty(values.shape, dtype=np.int64))
+        count_rows(values, values.shape[0], self.counts, self.lo, self.hi, np.empty(values.shape, dtype=np.int32))
 
     def merge(self, other: "QuantileSketch") -> None:
         """Add another sketch's counts (exact, order-free)."""

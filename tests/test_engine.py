@@ -115,7 +115,7 @@ def test_kernel_counts_the_sketch_as_the_series_would(default):
 
     ctx = prepare(default)
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
-    in_kernel, after = QuantileSketch(lay.n_series), QuantileSketch(lay.n_series)
+    in_kernel, after = QuantileSketch(lay.n_series, np.int32), QuantileSketch(lay.n_series)
     for b, n in enumerate([1_000, 333]):  # a chunk boundary inside each block, and a short chunk
         stats_k, none, first_k = simulate_block_of_paths(ctx, 4, b, n, lay, sketch=in_kernel)
         stats_s, series, first_s = simulate_block_of_paths(ctx, 4, b, n, lay)
@@ -195,3 +195,22 @@ def test_kernel_exp_matches_math_exp():
 
     x = np.linspace(-19.0, 19.0, 200_001)
     np.testing.assert_allclose(apply(x), [math.exp(v) for v in x], rtol=2e-14)
+
+
+def test_tasks_hold_at_most_group_max_paths(default, monkeypatch):
+    """A task's sketch counts in int32: tasks are cut at GROUP_MAX_PATHS paths, which changes no result."""
+    import sim.engine as engine
+
+    plain = strip(sim.run(default, paths=20_000, seed=2, threads=1, block_size=1024, quantiles="sketch").summary)
+    sizes = []
+    real = engine.simulate_group
+
+    def recording(ctx, seed, group, *args, **kwargs):
+        sizes.append(sum(n for _, n in group))
+        return real(ctx, seed, group, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "GROUP_MAX_PATHS", 3_000)
+    monkeypatch.setattr(engine, "simulate_group", recording)
+    capped = strip(sim.run(default, paths=20_000, seed=2, threads=1, block_size=1024, quantiles="sketch").summary)
+    assert max(sizes) <= 3_000 and sum(sizes) == 20_000
+    assert capped == plain
