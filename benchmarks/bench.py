@@ -73,6 +73,7 @@ def main() -> None:
     print(f"  P(cash < floor) = {rn.summary['p_cash_breach']['estimate']:.5f} +/- {1.96 * rn.summary['p_cash_breach']['se']:.5f}")
 
     # 3. the plain NumPy baseline of the same model (sim/reference.py), same machine, same process
+    simulate_reference(scn, 0, 1_000)  # first-call costs (imports, caches) are not the baseline's speed
     _, tb = timed(lambda: simulate_reference(scn, 0, base_paths))
     base_rate = base_paths / tb
     print(f"NumPy baseline:            {base_rate / 1e6:6.2f} M paths/s ({base_paths:,} paths in {tb:.2f} s)")

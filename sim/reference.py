@@ -24,6 +24,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import stats
 
 from sim import streams
 
@@ -328,8 +329,6 @@ def _events(rng: np.random.Generator, rate: float, dist, years: int, K: int, n_b
 
 def _poisson_table(mean: float) -> np.ndarray:
     """P(N <= k), N ~ Poisson(mean), made non-decreasing, for k up to far beyond where it reaches 1.0."""
-    from scipy import stats
-
     k = np.arange(int(mean + 20.0 * np.sqrt(mean) + 60.0))
     table = np.maximum.accumulate(stats.poisson.cdf(k, mean))
     table[-1] = 1.0
