@@ -175,9 +175,8 @@ def simulate_block_of_paths(
 
     The series matrix is a transposed view of a series-by-series (S, n)
     array.  ``buffer`` (a C-contiguous float64 array of at least n * S
-    values) holds it when given.  With
-    ``sketch``, the paths' values are counted into it instead (no series
-    matrix: None is returned in its place).
+    values) holds it when given.  With ``sketch``, the paths' values are
+    counted into it instead (no series matrix: None is returned in its place).
     """
     param_log_weight = None
     if ctx.method.shift:

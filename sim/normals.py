@@ -104,7 +104,7 @@ def standard_normal(state):
 
 @njit
 def standard_normals(state, n):
-    """``n`` standard normals from ``state``, shape (n,) (for tests and benchmarks)."""
+    """``n`` standard normals from ``state``, shape (n,): ``rng.standard_normal(n)`` of the stream."""
     out = np.empty(n)
     for i in range(n):
         out[i] = standard_normal(state)

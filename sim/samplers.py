@@ -29,15 +29,6 @@ def sample(dist, rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 @njit
-def standard_normals(rng, n):
-    """``rng.standard_normal(n)``, shape (n,)."""
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = rng.standard_normal()
-    return out
-
-
-@njit
 def uniforms(rng, n):
     """``rng.random(n)``, shape (n,): uniform on [0, 1)."""
     out = np.empty(n)

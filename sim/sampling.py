@@ -18,6 +18,7 @@ from scipy.special import ndtr, ndtri
 
 from sim import samplers
 from sim.jit import njit
+from sim.normals import standard_normals, stream_state
 from sim.streams import DESIGN, param_stream, stream
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,9 +90,9 @@ def copula_factor(c: np.ndarray) -> np.ndarray:
 def mix_scores(z: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """Correlated scores ``z @ factor.T``, shape (n, d), summed term by term in a fixed order.
 
-    Not a BLAS matrix product: BLAS may fuse, reorder or thread the sums
-    differently from one machine to the next (the draws must be bit-identical
-    everywhere), and for these thin matrices its thread pool only spins.
+    Not a BLAS matrix product: BLAS may fuse, reorder or split the sums
+    differently from one machine to the next, and the draws must be
+    bit-identical everywhere.
     """
     out = np.empty((z.shape[0], factor.shape[0]))
     _mix(np.ascontiguousarray(z, dtype=np.float64), np.ascontiguousarray(factor, dtype=np.float64), out)
@@ -140,7 +141,7 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, samplin
     grouped: set[str] = set()
     for keys, c in correlation_groups(scenario):
         grouped.update(keys)
-        z = np.column_stack([samplers.standard_normals(param_stream(seed, block, k), n) for k in keys])
+        z = np.column_stack([standard_normals(stream_state(param_stream(seed, block, k)), n) for k in keys])
         mixed = mix_scores(z, copula_factor(c))
         for j, k in enumerate(keys):
             out[k] = normal_to(dists[k], mixed[:, j])
