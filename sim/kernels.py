@@ -314,6 +314,10 @@ def simulate_block(
     other = np.zeros(P)
     debt = np.zeros(P)
     vp0 = spend0 if has_cloud else 0.0
+    amp = np.empty(P)
+    vp_drift = np.empty(P)
+    rate_dt = np.empty(P)
+    retained = np.empty(P)
     values = np.empty((P, n_series))
     keys = np.empty((P, n_series), dtype=np.int32)
 
@@ -371,6 +375,11 @@ def simulate_block(
         th_tax = theta[TAX, c0 : c0 + p]
         th_noncash = theta[NONCASH, c0 : c0 + p]
         th_capex = theta[CAPEX, c0 : c0 + p]
+        for i in range(p):  # per-path constants of the step loops, computed once
+            amp[i] = th_uplift[i] * th_ai[i]
+            vp_drift[i] = (gamma + th_drift[i] - half_sp2) * dt
+            rate_dt[i] = th_rate[i] * dt
+            retained[i] = th_noncash[i] - th_capex[i]
 
         for k in range(K):
             t_prev = k * dt
@@ -383,7 +392,7 @@ def simulate_block(
             # no calls and no inner loops, so the compiler vectorises it.
             # ---- revenue (MODEL.md section 3)
             for i in range(p):
-                uplift = th_uplift[i] * th_ai[i]
+                uplift = amp[i]
                 delay = th_delay[i]
                 if ramp_years > 0.0:
                     u = uplift * min(max((t_prev - delay) * inv_ramp, 0.0), 1.0)
@@ -405,7 +414,7 @@ def simulate_block(
                         eff[i] -= eff_coef[j, i] * ramp
                 for i in range(p):
                     d_log_p = jump_price[k, i] + sigma_p * sq * (rho * z_buf[k, i] + rho_c * p_buf[k, i])
-                    vp = level_vp[i] * _exp((gamma + th_drift[i] - half_sp2) * dt + th_elast[i] * d_log_r[i] + d_log_p)
+                    vp = level_vp[i] * _exp(vp_drift[i] + th_elast[i] * d_log_r[i] + d_log_p)
                     level_vp[i] = vp
                     at_price = vp * dt
                     bill = at_price * eff[i] * (1.0 - th_disc[i] * committed)
@@ -450,12 +459,12 @@ def simulate_block(
                 oi = rev - (th_v[i] * rev + fixed[i] * growth_factor[i] + other[i] + bill + fines)
                 fixed[i] *= growth_factor[i]
                 c_prev = cash[i]
-                pre_tax = oi + th_rate[i] * dt * max(c_prev, 0.0) - interest_k
+                pre_tax = oi + rate_dt[i] * max(c_prev, 0.0) - interest_k
                 gain = max(pre_tax, 0.0)
                 offset = min(nol[i], gain)
                 nol[i] = nol[i] - min(pre_tax, 0.0) - offset
                 ni = pre_tax - th_tax[i] * (gain - offset)
-                fcf = ni + (th_noncash[i] - th_capex[i]) * rev
+                fcf = ni + retained[i] * rev
                 buyback = bb_annual * dt + bb_share * max(fcf, 0.0)
                 if not has_buybacks or c_prev + fcf - debt[i] - buyback < bb_min:
                     buyback = 0.0
