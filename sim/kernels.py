@@ -456,8 +456,9 @@ def simulate_block(
                 rev = level_r[i] * dt
                 fines = fine_pay[k, i]
                 bill = cloud[i]
-                oi = rev - (th_v[i] * rev + fixed[i] * growth_factor[i] + other[i] + bill + fines)
-                fixed[i] *= growth_factor[i]
+                fixed_k = fixed[i] * growth_factor[i]
+                oi = rev - (th_v[i] * rev + fixed_k + other[i] + bill + fines)
+                fixed[i] = fixed_k
                 c_prev = cash[i]
                 pre_tax = oi + rate_dt[i] * max(c_prev, 0.0) - interest_k
                 gain = max(pre_tax, 0.0)
