@@ -148,21 +148,29 @@ def layout(scenario) -> Layout:
     return Layout(cols, scale, n)
 
 
-def build_theta(lay: Layout, params: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """Stack drawn parameters into the kernel's ``(columns, n)`` table.
+def build_theta(lay: Layout, params: dict[str, np.ndarray], n: int, theta: np.ndarray | None = None) -> np.ndarray:
+    """Stack drawn parameters into the kernel's ``(columns, n)`` table (``theta`` when given).
 
     Keys the scenario does not have (no ai_uplift, no commitment) are 0.
+    Parameters drawn straight into their row of ``theta``
+    (``draw_parameters(into=...)``) are not copied.
     """
-    theta = np.empty((lay.n_columns, n))
+    theta = np.empty((lay.n_columns, n)) if theta is None else theta
     for key, col in lay.columns.items():
         value = params.get(key)
+        row = theta[col]
         if value is None:
-            theta[col] = 0.0
+            row[:] = 0.0
         elif key in lay.program_share_scale:
-            np.multiply(value, lay.program_share_scale[key], out=theta[col])
-        else:
-            theta[col] = value
+            np.multiply(value, lay.program_share_scale[key], out=row)
+        elif not _same_array(value, row):
+            row[:] = value
     return theta
+
+
+def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` and ``b`` are views of the very same memory, element for element."""
+    return a.shape == b.shape and a.strides == b.strides and a.ctypes.data == b.ctypes.data
 
 
 def base_margin(scenario) -> float:

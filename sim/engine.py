@@ -179,11 +179,13 @@ def simulate_block_of_paths(
     counted into it instead (no series matrix: None is returned in its place).
     """
     param_log_weight = None
+    theta = np.empty((ctx.layout.n_columns, n))
+    rows = {key: theta[col] for key, col in ctx.layout.columns.items()}  # random draws go straight into theta
     if ctx.method.shift:
         params, param_log_weight = draw_parameters_shifted(ctx.scenario, seed, block, n, dict(ctx.method.shift))
     else:
-        params = draw_parameters(ctx.scenario, seed, block, n, ctx.method.sampling)
-    theta = build_theta(ctx.layout, params, n)
+        params = draw_parameters(ctx.scenario, seed, block, n, ctx.method.sampling, into=rows)
+    theta = build_theta(ctx.layout, params, n, theta)
     normals = [stream_state(streams.stream(seed, block, p)) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE)]
     rngs = [*normals, streams.stream(seed, block, streams.EVENTS)]
     mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM

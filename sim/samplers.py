@@ -18,12 +18,12 @@ from sim.compile import BETA, FIXED, LOGNORMAL, NORMAL, PERT, TRIANGULAR, TRUNCN
 from sim.jit import njit
 
 
-def sample(dist, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` draws of ``dist`` from ``rng``, shape (n,): the numbers of ``dist.sample(rng, n)``."""
+def sample(dist, rng: np.random.Generator, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``n`` draws of ``dist`` from ``rng``, shape (n,): the numbers of ``dist.sample(rng, n)``, into ``out`` when given."""
     code, par, values, cumw = encode_size(dist)
     values = np.asarray([values or [0.0]], dtype=np.float64)
     cumw = np.asarray([cumw or [1.0]], dtype=np.float64)
-    out = np.empty(n)
+    out = np.empty(n) if out is None else out
     fill_sizes(rng, code, par[0], par[1], par[2], par[3], values, cumw, 0, values.shape[1], out, 0, n)
     return out
 

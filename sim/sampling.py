@@ -109,7 +109,9 @@ def _mix(z, factor, out):
             out[i, j] = acc
 
 
-def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, sampling: str = "random") -> dict[str, np.ndarray]:
+def draw_parameters(
+    scenario: "Scenario", seed: int, block: int, n: int, sampling: str = "random", into: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """Draw every per-path parameter of one block.
 
     Parameters
@@ -124,6 +126,10 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, samplin
         "random" draws each parameter from its own stream (docs/DRAWS.md);
         the others build a design of normal scores for all uncertain
         parameters at once (:func:`design_scores`).
+    into : dict of str to ndarray (n,), optional
+        Where to write some keys' draws (the engine passes the rows of the
+        kernel's theta table, saving a copy); the returned dict then holds
+        those very arrays.  Random sampling only.
 
     Returns
     -------
@@ -137,6 +143,7 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, samplin
     if sampling != "random":
         return _designed(scenario, seed, block, n, sampling)
     dists = _uncertain(scenario)
+    dest = (into or {}).get
     out: dict[str, np.ndarray] = {}
     grouped: set[str] = set()
     for keys, c in correlation_groups(scenario):
@@ -144,18 +151,18 @@ def draw_parameters(scenario: "Scenario", seed: int, block: int, n: int, samplin
         z = np.column_stack([standard_normals(stream_state(param_stream(seed, block, k)), n) for k in keys])
         mixed = mix_scores(z, copula_factor(c))
         for j, k in enumerate(keys):
-            out[k] = normal_to(dists[k], mixed[:, j])
+            out[k] = normal_to(dists[k], mixed[:, j], dest(k))
     for key, dist in dists.items():
         if key in grouped:
             continue
         if dist.is_fixed:
-            out[key] = np.full(n, dist.median(), dtype=np.float64)
+            out[key] = _filled(n, dist.median(), dest(key))
         else:
-            out[key] = samplers.sample(dist, param_stream(seed, block, key), n)
+            out[key] = samplers.sample(dist, param_stream(seed, block, key), n, dest(key))
     for key, p in bernoulli_parameters(scenario).items():
-        out[key] = bernoulli(seed, block, key, p, n)
+        out[key] = bernoulli(seed, block, key, p, n, dest(key))
     if "revenue.initial_growth" not in out:
-        out["revenue.initial_growth"] = out["revenue.growth"]
+        out["revenue.initial_growth"] = _filled(n, out["revenue.growth"], dest("revenue.initial_growth"))
     return {k: out[k] for k in _ordered(dists, out)}
 
 
@@ -262,8 +269,8 @@ Z_LIMIT = 8.5  # P(|Z| > 8.5) ~ 2e-17: beyond any draw that matters
 Z_STEP = 1.0 / 128
 
 
-def normal_to(dist, z: np.ndarray) -> np.ndarray:
-    """Map standard normal scores ``z`` to ``dist``: ``dist.ppf(ndtr(z))``.
+def normal_to(dist, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Map standard normal scores ``z`` to ``dist``: ``dist.ppf(ndtr(z))``, into ``out`` when given.
 
     For pert, beta and truncated normal the composite function is read from a
     cubic spline through its exact values on a grid of ``z`` (step 1/128,
@@ -271,10 +278,18 @@ def normal_to(dist, z: np.ndarray) -> np.ndarray:
     tested in ``tests/test_sampling.py``), 20x faster than scipy's inverse.
     """
     if dist.family in _SPLINE_FAMILIES:
-        out = np.empty(len(z))
+        out = np.empty(len(z)) if out is None else out
         _eval_spline(_spline(dist), np.asarray(z, dtype=np.float64), out)
         return out
-    return np.asarray(dist.ppf(ndtr(z)), dtype=np.float64)
+    return _filled(len(z), np.asarray(dist.ppf(ndtr(z)), dtype=np.float64), out)
+
+
+def _filled(n: int, values, out: np.ndarray | None) -> np.ndarray:
+    """``values`` (a scalar or an (n,) array) as a float64 array (n,): written into ``out`` when given."""
+    if out is None:
+        return np.full(n, values, dtype=np.float64) if np.ndim(values) == 0 else np.asarray(values, dtype=np.float64)
+    out[:] = values
+    return out
 
 
 @lru_cache(maxsize=256)
@@ -295,13 +310,11 @@ def _eval_spline(c, z, out):
         out[i] = ((c[0, j] * t + c[1, j]) * t + c[2, j]) * t + c[3, j]
 
 
-def bernoulli(seed: int, block: int, key: str, p: float, n: int) -> np.ndarray:
-    """1.0 where the event happens (probability ``p``), else 0.0; exact for p in {0, 1}."""
-    if p <= 0.0:
-        return np.zeros(n)
-    if p >= 1.0:
-        return np.ones(n)
-    return (samplers.uniforms(param_stream(seed, block, key), n) < p).astype(np.float64)
+def bernoulli(seed: int, block: int, key: str, p: float, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    """1.0 where the event happens (probability ``p``), else 0.0, into ``out`` when given; exact for p in {0, 1}."""
+    if p <= 0.0 or p >= 1.0:
+        return _filled(n, float(p >= 1.0), out)
+    return _filled(n, samplers.uniforms(param_stream(seed, block, key), n) < p, out)
 
 
 def central_parameters(scenario: "Scenario") -> dict[str, float]:
