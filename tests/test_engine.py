@@ -214,3 +214,12 @@ def test_tasks_hold_at_most_group_max_paths(default, monkeypatch):
     capped = strip(sim.run(default, paths=20_000, seed=2, threads=1, block_size=1024, quantiles="sketch").summary)
     assert max(sizes) <= 3_000 and sum(sizes) == 20_000
     assert capped == plain
+
+
+def test_malloc_tuning_can_be_declined(monkeypatch):
+    """SIM_MALLOC_DEFAULTS=1 leaves glibc's malloc settings alone (sim.memory)."""
+    import sim.memory as memory
+
+    monkeypatch.setattr(memory, "_done", None)
+    monkeypatch.setenv("SIM_MALLOC_DEFAULTS", "1")
+    assert memory.keep_freed_buffers() is False
