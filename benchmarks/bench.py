@@ -20,7 +20,7 @@ import tempfile
 import time
 
 import sim
-from sim.reference import simulate_reference
+from sim.engine.reference import simulate_reference
 
 SCENARIO = "pinterest_aws_2031"
 
@@ -51,7 +51,7 @@ def main() -> None:
     base_paths = 20_000 if args.quick else 200_000
     cores = os.cpu_count()
     scn = sim.load(SCENARIO)
-    print(f"sim {sim.__version__}, scenario {SCENARIO}, {cores} cores, numba cache {'on' if __import__('sim.jit').jit.CACHE else 'off'}")
+    print(f"sim {sim.__version__}, scenario {SCENARIO}, {cores} cores, numba cache {'on' if __import__('sim.engine.kernel.jit').jit.CACHE else 'off'}")
 
     # 1. the whole process, cold and warm JIT cache
     with tempfile.TemporaryDirectory() as cache:

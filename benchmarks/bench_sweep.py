@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sim  # noqa: E402
-from sim.sweep import build_design, grid_axis, run_sweep  # noqa: E402
+from sim.analysis.sweep import build_design, grid_axis, run_sweep  # noqa: E402
 
 SCENARIO = "pinterest_aws_2031"
 GRID = ["cloud.commitment.total=3B:5B:5", "revenue.ai_uplift.probability=0.3:0.9:4"]
@@ -83,7 +83,7 @@ def main() -> None:
     print(f"  one run {local_one:5.2f} s   overhead per cell at full size {local_sweep / cells - local_one:+.3f} s")
     print(f"  {args.small:,}-path cells: {local_small / cells * 1000:.0f} ms per cell")
 
-    from sim.dask_executor import DaskExecutor
+    from sim.engine.dask_executor import DaskExecutor
 
     t0 = time.perf_counter()
     with DaskExecutor(workers=args.workers) as pool:

@@ -42,9 +42,9 @@ import matplotlib.pyplot as plt
 
 import sim
 import sim.plots
-from sim.describe import describe
+from sim.model import describe_scenario
 from sim.report import money, pct, pct_ci
-from sim.text import format_summary
+from sim.present.text import format_summary
 
 # %% [markdown]
 # ## The scenario
@@ -52,12 +52,12 @@ from sim.text import format_summary
 # A scenario is a TOML config: the base year, the policy (the cash floor), and
 # every uncertain driver as a distribution. `sim.load` takes a shipped scenario's
 # name, a file or a dict, and validates it. `describe` says what the model will do
-# with it; here is its first part, the base year (`print(describe(scenario))`
+# with it; here is its first part, the base year (`print(describe_scenario(scenario))`
 # lists every input).
 
 # %%
 scenario = sim.load("pinterest_aws_2031")
-text = describe(scenario)
+text = describe_scenario(scenario)
 print(text[: text.index("Uncertain parameters")])
 
 # %% [markdown]

@@ -48,11 +48,11 @@ from IPython.display import Markdown, display
 
 import sim
 import sim.plots
-from sim.dask_executor import DaskExecutor
+from sim.engine.dask_executor import DaskExecutor
 from sim.report import money, pct
-from sim.solve import solve
-from sim.sweep import build_design, grid_axis, parse_target, run_sweep
-from sim.sweep_plots import heatmap, line_plot
+from sim.analysis.solve import solve
+from sim.analysis.sweep import build_design, grid_axis, parse_target, run_sweep
+from sim.analysis.sweep_plots import heatmap, line_plot
 
 SCENARIO = "pinterest_aws_2031"
 target = parse_target(TARGET)

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = ["ConfigError", "Result", "Scenario", "compare", "load", "paths", "run", "__version__"]
 
-_LAZY = {"load": "sim.api", "run": "sim.api", "paths": "sim.api", "compare": "sim.api", "ConfigError": "sim.config", "Scenario": "sim.config", "Result": "sim.results"}
+_LAZY = {"load": "sim.api", "run": "sim.api", "paths": "sim.api", "compare": "sim.api", "ConfigError": "sim.model", "Scenario": "sim.model", "Result": "sim.engine.results"}
 
 
 def __getattr__(name):

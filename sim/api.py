@@ -12,9 +12,13 @@ from __future__ import annotations
 import os
 from typing import Callable, Mapping, Sequence
 
-from sim.config import Scenario, load_scenario
-from sim.engine import DEFAULT_BLOCK_SIZE, DEFAULT_PATHS, Method, Simulation, block_sizes
-from sim.results import Result, summarize
+import numpy as np
+
+from sim.model import Scenario, load_scenario
+from sim.engine.results import Result
+from sim.engine.run import run_scenario
+from sim.engine.sampling import draw_parameters
+from sim.engine.simulate import DEFAULT_BLOCK_SIZE, DEFAULT_PATHS, block_sizes, prepare, simulate_paths
 
 
 def load(source: "str | os.PathLike | Mapping | Scenario" = "pinterest_aws_2031", overrides: Sequence[str] = ()) -> Scenario:
@@ -30,15 +34,9 @@ def load(source: "str | os.PathLike | Mapping | Scenario" = "pinterest_aws_2031"
 
     Raises
     ------
-    sim.config.ConfigError
+    sim.model.ConfigError
         With a one-line ``source: dotted.key: problem`` message.
     """
-    if isinstance(source, Scenario):
-        if not overrides:
-            return source
-        from sim.config import scenario_to_dict
-
-        source = scenario_to_dict(source)
     return load_scenario(source, overrides)
 
 
@@ -79,18 +77,18 @@ def run(
     record_steps : bool
         Keep per-step cash quantiles (fan charts).
     quantiles : {"auto", "exact", "sketch"}
-        How quantiles are computed (see ``sim.aggregate``).
+        How quantiles are computed (see ``sim.engine.aggregate``).
     progress : callable, optional
         Called with each finished block's path count.
     executor : optional
-        Runs the engine's tasks (``sim.engine.ThreadExecutor`` by default, or
-        ``sim.dask_executor.DaskExecutor``); results do not depend on it.
+        Runs the engine's tasks (``sim.engine.simulate.ThreadExecutor`` by default, or
+        ``sim.engine.dask_executor.DaskExecutor``); results do not depend on it.
     sampling : {"random", "antithetic", "sobol", "lhs"}
         Design of the per-path parameter draws (variance reduction); with
         "antithetic" the step normals are paired too.
     rare_event : bool
         Importance sampling for rare breaches: pilot runs choose a mean shift
-        of the normal scores towards the floor (``sim.rare_event``), and breach
+        of the normal scores towards the floor (``sim.engine.rare_event``), and breach
         probabilities are reweighted by each path's likelihood ratio
         (``summary["importance_sampling"]`` reports the effective sample size).
     precision : str or float, optional
@@ -106,43 +104,11 @@ def run(
     -------
     Result
     """
-    from sim.precision import Target, parse_target, run_to_precision
-
-    scn = load(scenario, overrides)
-    method, plan = Method(sampling), None
-    if rare_event:
-        from sim.rare_event import plan as plan_tilt
-
-        if sampling != "random":
-            raise ValueError("rare-event importance sampling combines with random sampling only")
-        method, plan = plan_tilt(scn, seed, block_size=block_size)
-    if precision is None:
-        if paths < 1:
-            raise ValueError("paths must be at least 1")
-        run = Simulation(scn, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
-        run.advance(block_sizes(paths, block_size), progress)
-        return Result(_with_plan(summarize(run.data()), plan), scn)
-    target = precision if isinstance(precision, Target) else parse_target(str(precision), precision_metric)
-    cap = max_paths or 100 * paths
-    run = Simulation(scn, seed, block_size, record_steps, quantiles, cap, threads, executor, method)
-    history, reached, reason = run_to_precision(run, target, cap, progress=progress)
-    summary = _with_plan(summarize(run.data()), plan)
-    summary["precision"] = {
-        "metric": target.metric,
-        "target": target.value,
-        "relative": target.relative,
-        "reached": reached,
-        "reason": reason,
-        "max_paths": cap,
-        "convergence": history,
-    }
-    return Result(summary, scn)
-
-
-def _with_plan(summary: dict, plan: dict | None) -> dict:
-    if plan is not None and "importance_sampling" in summary:
-        summary["importance_sampling"]["plan"] = plan
-    return summary
+    return run_scenario(
+        load(scenario, overrides), paths, seed, threads=threads, block_size=block_size, record_steps=record_steps,
+        quantiles=quantiles, progress=progress, executor=executor, sampling=sampling, rare_event=rare_event,
+        precision=precision, precision_metric=precision_metric, max_paths=max_paths,
+    )
 
 
 def paths(
@@ -188,11 +154,6 @@ def paths(
         (``start + k / steps_per_year``), ``minimums`` (Y,) the commitment's
         annual minimums (0 outside the term), ``cash_floor``.
     """
-    import numpy as np
-
-    from sim.engine import prepare, simulate_paths
-    from sim.sampling import draw_parameters
-
     if n < 1:
         raise ValueError("n must be at least 1")
     scn = load(scenario, overrides)
@@ -241,8 +202,8 @@ def compare(results, text: bool = True):
     """
     import pandas as pd
 
-    from sim.report import money, pct, pct_ci
-    from sim.sweep import summary_row
+    from sim.report.document import money, pct, pct_ci
+    from sim.analysis.sweep import summary_row
 
     if isinstance(results, Mapping):
         items = list(results.items())

@@ -27,3 +27,16 @@ TINY = {
     "cloud": {"spend": 100, "commitment": {"total": 300, "years": 3,
                                           "discount": {"dist": "uniform", "low": 0.10, "high": 0.11}}},
 }
+
+
+def invoke(*args):
+    """Run the ``sim`` command in-process (click's CliRunner), stderr kept apart from stdout."""
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    try:  # click < 8.2 mixes stderr into the output unless told not to
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:  # click >= 8.2: stderr is always kept apart
+        runner = CliRunner()
+    return runner.invoke(cli, [str(a) for a in args], prog_name="sim")

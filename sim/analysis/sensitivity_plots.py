@@ -1,0 +1,200 @@
+"""Figures of a sensitivity analysis: tornado, spider, Sobol indices.
+
+Each function takes a :class:`~sim.analysis.sensitivity.SensitivityResult` (or its
+``to_dict()``, e.g. ``json.load`` of ``sensitivity.json``) and an optional
+matplotlib ``ax``, and returns ``(fig, ax)``, in the style of ``sim.present.plots``
+(Okabe-Ito colour-blind-safe palette, money as $M/$B, units in the titles).
+
+>>> import sim.analysis.sensitivity as ss, sim.analysis.sensitivity_plots as sp
+>>> res = ss.analyse("pinterest_aws_2031", paths=20_000)     # doctest: +SKIP
+>>> fig, ax = sp.tornado(res)                                 # doctest: +SKIP
+>>> fig.savefig("tornado.png")                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from sim.present.plots import FIGSIZE, PALETTE, money_formatter, percent_formatter, style
+
+__all__ = ["tornado", "spider", "sobol", "TOP"]
+
+TOP = 15  # bars in a tornado
+SPIDER_LINES = 8  # lines in a spider plot (largest swings)
+C_LOW = PALETTE["sky"]  # input held low
+C_HIGH = PALETTE["orange"]  # input held high
+C_BASE = PALETTE["black"]
+C_S1 = PALETTE["blue"]
+C_ST = PALETTE["vermillion"]
+LINE_COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "black", "grey")]
+LINE_STYLES = ["-", "--", "-.", ":"]
+
+
+def _data(result) -> dict:
+    return result.to_dict() if hasattr(result, "to_dict") else result
+
+
+def _figure(fn):
+    @functools.wraps(fn)
+    def wrapper(result, ax=None, *args, **kwargs):
+        with style():
+            return fn(_data(result), ax, *args, **kwargs)
+
+    return wrapper
+
+
+def _axes(ax, height: float):
+    if ax is not None:
+        return ax.figure, ax
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], height), layout="constrained")
+    return fig, ax
+
+
+def _metric_axis(axis, metric: dict) -> None:
+    axis.set_major_formatter(percent_formatter() if metric["unit"] == "probability" else money_formatter())
+
+
+def _unit(metric: dict) -> str:
+    return "probability, %" if metric["unit"] == "probability" else "USD"
+
+
+def _value(v: float, money: bool, bernoulli: bool) -> str:
+    from sim.present.plots import _fmt_money
+
+    if bernoulli:
+        return "never" if v == 0 else ("always" if v == 1 else f"{v:g}")
+    return _fmt_money(v) if money else f"{v:.3g}"
+
+
+def _show(x: float, metric: dict) -> str:
+    from sim.present.plots import _fmt_money, _pct
+
+    return _pct(x) if metric["unit"] == "probability" else _fmt_money(x)
+
+
+def _is_money(row: dict) -> bool:
+    return bool(row.get("money"))
+
+
+def _is_bernoulli(row: dict) -> bool:
+    return bool(row.get("bernoulli"))
+
+
+@_figure
+def tornado(res: dict, ax=None, top: int = TOP):
+    """The metric with each input held at its low and high percentile; largest swing on top.
+
+    Bars start at the baseline (every input random); whiskers are 95%
+    intervals of each end; the y labels give the values held.
+    """
+    rows = res["tornado"][:top]
+    m = res["metric"]
+    fig, ax = _axes(ax, max(2.4, 0.42 * len(rows) + 1.3))
+    base = res["baseline"]["estimate"]
+    y = np.arange(len(rows))[::-1]
+    lo_pct, hi_pct = res["tornado_percentiles"]
+    for yi, r in zip(y, rows):
+        for end, colour in (("low", C_LOW), ("high", C_HIGH)):
+            e = r[end]
+            ax.barh(yi, e["estimate"] - base, left=base, height=0.62, color=colour, edgecolor="white", linewidth=0.5)
+            ax.errorbar(e["estimate"], yi, xerr=[[e["estimate"] - e["ci95"][0]], [e["ci95"][1] - e["estimate"]]],
+                        fmt="none", ecolor="#333333", elinewidth=0.9, capsize=2.5)
+    labels = []
+    for r in rows:
+        money, bern = _is_money(r), _is_bernoulli(r)
+        labels.append(f"{r['key']}\n{_value(r['low_value'], money, bern)} / {_value(r['high_value'], money, bern)}")
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=7.5)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    ax.axvline(base, color=C_BASE, linewidth=1.1)
+    handles = [
+        Line2D([], [], color=C_BASE, linewidth=1.1, label=f"baseline, all inputs random: {_show(base, m)}"),
+        Patch(color=C_LOW, label=f"input held at P{lo_pct:g} (Bernoulli: never)"),
+        Patch(color=C_HIGH, label=f"input held at P{hi_pct:g} (Bernoulli: always)"),
+    ]
+    _metric_axis(ax.xaxis, m)
+    ax.grid(True, axis="x")
+    ax.grid(False, axis="y")
+    ax.set_xlabel(m["label"])
+    ax.set_title(f"Tornado: {m['label']}, {_unit(m)}")
+    ax.legend(handles=handles, loc="lower right", fontsize=7.5, framealpha=0.9, frameon=True, edgecolor="#cccccc")
+    if len(res["tornado"]) > top:
+        ax.text(1.0, -0.02, f"{len(res['tornado']) - top} smaller inputs not shown", transform=ax.transAxes,
+                ha="right", va="top", fontsize=7, color="#555555")
+    return fig, ax
+
+
+@_figure
+def spider(res: dict, ax=None, lines: int = SPIDER_LINES):
+    """The metric as each input is held at each of its percentiles (the largest swings), with 95% bands."""
+    rows = res["tornado"][:lines]
+    m = res["metric"]
+    fig, ax = _axes(ax, FIGSIZE[1] + 0.6)
+    for i, r in enumerate(rows):
+        pts = r["spider"]
+        x = [p["percentile"] for p in pts]
+        est = [p["estimate"] for p in pts]
+        colour = LINE_COLOURS[i % len(LINE_COLOURS)]
+        ls = LINE_STYLES[(i // len(LINE_COLOURS)) % len(LINE_STYLES)]
+        lo, hi = [p["ci95"][0] for p in pts], [p["ci95"][1] for p in pts]
+        if _is_bernoulli(r) and r.get("p") is not None:
+            # a step at the percentile 100 (1 - p) where the outcome turns from never to always
+            jump = 100 * (1 - r["p"])
+            never = [i for i, p in enumerate(pts) if p["value"] == 0]
+            always = [i for i, p in enumerate(pts) if p["value"] == 1]
+            i0, i1 = (never or always)[0], (always or never)[0]
+            xs = [0, jump, jump, 100]
+            ax.fill_between(xs, [lo[i0]] * 2 + [lo[i1]] * 2, [hi[i0]] * 2 + [hi[i1]] * 2, color=colour, alpha=0.10, linewidth=0)
+            ax.plot(xs, [est[i0]] * 2 + [est[i1]] * 2, color=colour, linestyle=ls, label=r["key"])
+            ax.plot(x, est, color=colour, linestyle="none", marker="o")
+        else:
+            ax.fill_between(x, lo, hi, color=colour, alpha=0.10, linewidth=0)
+            ax.plot(x, est, color=colour, linestyle=ls, marker="o", label=r["key"])
+    base = res["baseline"]["estimate"]
+    ax.axhline(base, color=C_BASE, linewidth=1.0, linestyle=":", label="baseline (all inputs random)")
+    pcts = res["spider_percentiles"]
+    ax.set_xticks(pcts)
+    ax.set_xticklabels([f"{p:g}" for p in pcts])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Percentile at which the input is held (every other input random)")
+    _metric_axis(ax.yaxis, m)
+    ax.set_ylabel(m["label"])
+    ax.set_title(f"Spider: {m['label']}, {_unit(m)}")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7.5)
+    return fig, ax
+
+
+@_figure
+def sobol(res: dict, ax=None, top: int = TOP):
+    """First- and total-order Sobol indices with bootstrap 95% intervals, largest total order on top."""
+    s = res.get("sobol")
+    m = res["metric"]
+    rows = sorted(s["rows"], key=lambda r: -(r["ST"] or 0))[:top] if s else []
+    fig, ax = _axes(ax, max(2.4, 0.36 * len(rows) + 1.3))
+    if not rows:
+        ax.text(0.5, 0.5, "no Sobol analysis in this result", transform=ax.transAxes, ha="center", va="center")
+        return fig, ax
+    y = np.arange(len(rows))[::-1]
+    h = 0.38
+    for off, name, colour, label in ((h / 2, "S1", C_S1, "first order"), (-h / 2, "ST", C_ST, "total order")):
+        v = np.array([r[name] or 0.0 for r in rows])
+        lo = np.array([r[f"{name}_ci95"][0] if r[f"{name}_ci95"][0] is not None else np.nan for r in rows])
+        hi = np.array([r[f"{name}_ci95"][1] if r[f"{name}_ci95"][1] is not None else np.nan for r in rows])
+        ax.barh(y + off, v, height=h, color=colour, label=label)
+        ax.errorbar(v, y + off, xerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="none",
+                    ecolor="#333333", elinewidth=0.8, capsize=2)
+    ax.set_yticks(y)
+    ax.set_yticklabels([r["factor"] for r in rows], fontsize=7.5)
+    ax.axvline(0, color="#444444", linewidth=0.8)
+    ax.grid(True, axis="x")
+    ax.grid(False, axis="y")
+    ax.set_xlabel(f"Share of the variance of the metric across inputs (N = {s['n']}, {s['paths']:,} paths per run)")
+    ax.set_title(f"Sobol indices: {m['label']}, share of variance")
+    ax.legend(loc="lower right", fontsize=7.5)
+    return fig, ax

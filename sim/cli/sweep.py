@@ -1,0 +1,304 @@
+"""``sim sweep`` and ``sim solve``, and the executor options they share with ``sim run``.
+
+``--executor dask`` runs the engine's tasks on Dask: a LocalCluster of
+``--threads`` worker processes (default all cores), or the cluster whose
+scheduler ``--scheduler tcp://HOST:PORT`` names (``docs/CLUSTER.md``).
+Results never depend on the executor.
+
+Registered on the ``sim`` group at the end of ``sim.cli.main``; this module imports
+``sim.cli.main`` lazily (inside functions) so either can be imported first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import click
+
+EXECUTORS = ("local", "dask")
+
+
+@contextlib.contextmanager
+def open_executor(executor: str | None, scheduler: str | None, threads: int | None):
+    """The engine executor the options ask for (None: local threads), closed afterwards.
+
+    Raises
+    ------
+    sim.cli.main.InputError
+        Dask missing, ``--scheduler`` with ``--executor local``, or a scheduler
+        that cannot be reached.
+    """
+    from sim.cli.main import InputError
+
+    kind = executor or ("dask" if scheduler else "local")
+    if kind == "local":
+        if scheduler:
+            raise InputError("--scheduler: needs --executor dask")
+        yield None
+        return
+    try:
+        from sim.engine.dask_executor import ClusterError, DaskExecutor
+    except ImportError:
+        raise InputError("--executor dask: Dask is not installed (pip install 'sim[dask]')") from None
+    try:
+        pool = DaskExecutor(scheduler=scheduler, workers=threads)
+    except ClusterError as e:
+        raise InputError(f"--scheduler: {e}") from None
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+class _Exit(click.ClickException):
+    """One line on stderr and an exit code (``sim.cli.main.SimGroup`` prints it)."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.exit_code = code
+
+
+class _CellBar:
+    """Progress in cells (fractions as blocks finish), with ETA: tqdm on stderr, only on a terminal.
+
+    Created at the first computed block, so reused cells count as already done
+    and do not distort the rate.
+    """
+
+    def __init__(self, total: int | None, quiet: bool, unit: str = "cell"):
+        self.total, self.unit = total, unit
+        self.on = not quiet and sys.stderr.isatty()
+        self.done = 0
+        self.bar = None
+
+    def reused(self, *_):
+        if self.bar is not None:  # a repeat of a cell computed just now
+            self.bar.update(1)
+        else:
+            self.done += 1
+
+    def update(self, fraction: float) -> None:
+        if not self.on:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            if self.total is None:  # solve: the number of runs is not known in advance
+                fmt = "{n:.1f} " + self.unit + "s [{elapsed}]"
+            else:
+                fmt = "{l_bar}{bar}| {n:.1f}/{total_fmt} " + self.unit + "s [{elapsed}<{remaining}]"
+            self.bar = tqdm(total=self.total, initial=self.done, unit=self.unit, file=sys.stderr, leave=False, dynamic_ncols=True, bar_format=fmt, delay=1.0)
+        self.bar.update(fraction)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+EXECUTOR_HELP = "Where the blocks run: local threads, or Dask [default: local; dask with --scheduler]. Never changes results."
+SCHEDULER_HELP = "Join this Dask scheduler (else --executor dask starts a LocalCluster of --threads worker processes)."
+_EXECUTOR_OPTIONS = [
+    click.option("--executor", type=click.Choice(EXECUTORS), default=None, help=EXECUTOR_HELP),
+    click.option("--scheduler", metavar="tcp://HOST:PORT", help=SCHEDULER_HELP),
+    click.option("--threads", "-t", type=int, default=None, help="Local threads, or LocalCluster worker processes [default: all cores]."),
+]
+
+
+def executor_options(f):
+    for option in reversed(_EXECUTOR_OPTIONS):
+        f = option(f)
+    return f
+
+
+# For commands whose signature is shared with other options (``sim run``): the
+# values go to ``ctx.meta`` and :func:`executor_from_context` opens the executor.
+def _remember(ctx, param, value):
+    ctx.meta[f"sim.{param.name}"] = value
+    return value
+
+
+executor_option = click.option("--executor", type=click.Choice(EXECUTORS), default=None, expose_value=False, callback=_remember, help=EXECUTOR_HELP)
+scheduler_option = click.option("--scheduler", metavar="tcp://HOST:PORT", expose_value=False, callback=_remember, help=SCHEDULER_HELP)
+
+
+def executor_from_context(threads: int | None):
+    """Open the executor that ``--executor``/``--scheduler`` ask for; closed with the command's context."""
+    ctx = click.get_current_context()
+    return ctx.with_resource(open_executor(ctx.meta.get("sim.executor"), ctx.meta.get("sim.scheduler"), threads))
+
+
+@click.command()
+@click.argument("config", required=False)
+@click.option("--grid", "grids", multiple=True, metavar="KEY=V1,V2,..|KEY=LO:HI:N", help="Sweep KEY over values, or N evenly spaced values from LO to HI (repeatable: a full grid).")
+@click.option("--lhs", type=int, default=None, metavar="N", help="Latin hypercube of N samples over the --range keys.")
+@click.option("--range", "ranges", multiple=True, metavar="KEY=LO:HI", help="A Latin-hypercube key and its range (repeatable).")
+@click.option("--lhs-seed", type=int, default=None, help="Seed of the hypercube design [default: 0].")
+@click.option("--file", "sweep_file", type=click.Path(dir_okay=False), help="Sweep file (TOML): design and settings (docs/CLUSTER.md).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value in every cell (repeatable).")
+@click.option("--paths", "-n", type=int, default=None, help="Paths per cell [default: 100000].")
+@click.option("--seed", "-s", type=int, default=None, help="Seed, the same in every cell [default: 0].")
+@click.option("--block-size", type=int, default=None, help="Paths per block [default: 32768].")
+@click.option("--quantiles", type=click.Choice(["auto", "exact", "sketch"]), default=None, help="Quantile method [default: auto].")
+@click.option("--target", default=None, metavar="METRIC<=VALUE", help="Outline the cells meeting it in the heatmap, e.g. 'p_cash_breach<=0.05'.")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Sweep folder: results, table, plots; rerun to resume.")
+@executor_options
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed table.")
+def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, seed, block_size, quantiles, target, out_dir, executor, scheduler, threads, no_plots, quiet):
+    """Run CONFIG over a grid or Latin hypercube of config values, with common random numbers.
+
+    Every cell uses the same seed, paths and blocks, so differences between
+    cells are the inputs' effect.  Each finished cell is saved at once;
+    rerunning the same command skips finished cells.  Writes OUT/sweep.csv
+    (and sweep.parquet with pyarrow), manifest.json and, for one or two keys,
+    heatmap.png / lines.png.
+
+    \b
+    Examples:
+      sim sweep pinterest_aws_2031 --grid cloud.commitment.total=3B,4B,5B \\
+          --grid revenue.ai_uplift.probability=0.3:0.9:4 --paths 200000 --out sweep1
+      sim sweep my_deal.toml --lhs 50 --range cloud.commitment.discount=0.1:0.3 \\
+          --range revenue.growth.mean=0.02:0.1 --out lhs1 --executor dask
+      sim sweep --file design.toml --out big --scheduler tcp://10.0.0.5:8786
+    """
+    from sim.cli.main import _check_folder, check_run_options
+    from sim.analysis.sweep import DEFAULT_SWEEP_PATHS, build_design, grid_axis, lhs_range, parse_target, read_sweep_file, run_sweep
+
+    check_run_options(paths, seed, threads, block_size)
+    settings = {"set": []}
+    file_design = None
+    if sweep_file:
+        settings = read_sweep_file(sweep_file)
+        file_design = settings["design"]
+        if settings["config"] and not config:
+            near = Path(sweep_file).parent / settings["config"]
+            config = str(near) if near.is_file() else settings["config"]
+    paths = paths if paths is not None else settings.get("paths") or DEFAULT_SWEEP_PATHS
+    seed = seed if seed is not None else settings.get("seed") or 0
+    block_size = block_size if block_size is not None else settings.get("block_size")
+    quantiles = quantiles or settings.get("quantiles") or "auto"
+    check_run_options(paths, seed, None, block_size)  # again: the sweep file may have set them
+    target_text = target or settings.get("target")
+    goal = parse_target(target_text, "--target" if target else sweep_file) if target_text else None
+    if grids or lhs is not None or ranges or file_design is None:
+        if file_design is not None:
+            from sim.cli.main import InputError
+
+            raise InputError("--grid/--lhs/--range: the design comes from --file; give one or the other")
+        design = build_design([grid_axis(g) for g in grids], lhs, [lhs_range(r) for r in ranges], lhs_seed or 0)
+    else:
+        design = file_design
+    parent = os.path.dirname(os.path.abspath(out_dir))
+    _check_folder("--out", parent)
+    config = config or "pinterest_aws_2031"
+    all_overrides = list(settings["set"]) + list(overrides)
+
+    bar = _CellBar(len(design.cells), quiet)
+    with open_executor(executor, scheduler, threads) as pool:
+        try:
+            result = run_sweep(
+                config, design, out_dir, paths=paths, seed=seed, block_size=block_size, quantiles=quantiles,
+                overrides=all_overrides, target=goal, executor=pool, threads=threads,
+                progress=bar.update, on_cell=lambda c, s, computed: None if computed else bar.reused(), plots=not no_plots,
+            )
+        except KeyboardInterrupt:
+            bar.close()
+            done = _cells_done(out_dir)
+            raise _Exit(f"interrupted: {done} of {len(design.cells)} cells are saved in {out_dir}; rerun the same command to finish", 130) from None
+        finally:
+            bar.close()
+    if quiet:
+        return
+    click.echo(f"{result.cells} cells ({result.computed} computed, {result.reused} reused) in {result.seconds:.1f} s, {paths:,} paths each, seed {seed}")
+    cols = ["cell"] + design.keys + ["p_cash_breach", "p_cash_breach_lo", "p_cash_breach_hi", "p_commitment_shortfall", "min_cash_p05"]
+    table = result.table[cols]
+    if len(table) > 40:
+        click.echo(table.head(40).to_string(index=False, float_format=lambda x: f"{x:.4g}") + f"\n... {len(table) - 40} more rows")
+    else:
+        click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    click.echo("wrote " + ", ".join(str(p) for p in result.files))
+
+
+def _cells_done(folder) -> int:
+    import json
+
+    from sim.analysis.sweep import MANIFEST_FILE
+
+    try:
+        return json.loads((Path(folder) / MANIFEST_FILE).read_text())["cells_done"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+@click.command()
+@click.argument("config", required=False)
+@click.option("--vary", "key", required=True, metavar="KEY", help="The config key to solve for (dotted).")
+@click.option("--between", required=True, metavar="LO:HI", help="The range searched, e.g. 2B:8B or 0.05:0.3.")
+@click.option("--target", "target_text", required=True, metavar="METRIC<=VALUE", help="What the answer must meet, e.g. 'p_cash_breach<=0.05'.")
+@click.option("--smallest", is_flag=True, help="Find the smallest value meeting the target [default: the largest].")
+@click.option("--tol", default=None, metavar="X", help="Stop when the bracket is this narrow, in the key's units [default: range/200].")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable).")
+@click.option("--paths", "-n", type=int, default=100_000, show_default=True, help="Paths per run.")
+@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Seed, the same in every run.")
+@click.option("--block-size", type=int, default=32_768, show_default=True, help="Paths per block.")
+@click.option("--quantiles", type=click.Choice(["auto", "exact", "sketch"]), default="auto", show_default=True, help="Quantile method.")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), help="Keep each run's result in DIR (a rerun reuses them) and write solve.json.")
+@click.option("--json", "json_out", metavar="FILE|-", help="Write the answer as JSON to FILE, or stdout with '-'.")
+@executor_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed answer.")
+def solve(config, key, between, target_text, smallest, tol, overrides, paths, seed, block_size, quantiles, out_dir, json_out, executor, scheduler, threads, quiet):
+    """Find the largest (or --smallest) value of a key in a range that meets a target.
+
+    Bisection on common random numbers; the answer comes with its Monte
+    Carlo band: the values whose 95% interval contains the target value.
+    Exit code 1 when no value in the range meets the target.
+
+    \b
+    Example:
+      sim solve pinterest_aws_2031 --vary cloud.commitment.total --between 2B:8B \\
+          --target 'p_cash_breach<=0.05'
+    """
+    import json
+
+    from sim.cli.main import InputError, _check_folder, check_run_options, emit_json
+    from sim.files import write_atomic
+    from sim.analysis.solve import solve as run_solve
+    from sim.analysis.sweep import CELLS_DIR, lhs_range, parse_quantity, parse_target
+
+    check_run_options(paths, seed, threads, block_size)
+    goal = parse_target(target_text)
+    span = lhs_range(f"{key}={between}", source="--between")
+    step = None
+    if tol is not None:
+        try:
+            step = parse_quantity(tol)
+        except ValueError as e:
+            raise InputError(f"--tol: {e}") from None
+        if step <= 0:
+            raise InputError("--tol: must be positive")
+    if json_out and json_out != "-":
+        _check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
+    if out_dir:
+        _check_folder("--out", os.path.dirname(os.path.abspath(out_dir)))
+    config = config or "pinterest_aws_2031"
+    bar = _CellBar(None, quiet, unit="run")
+    with open_executor(executor, scheduler, threads) as pool:
+        try:
+            found = run_solve(
+                config, span.key, span.lo, span.hi, goal, largest=not smallest, tol=step, paths=paths, seed=seed,
+                block_size=block_size, quantiles=quantiles, overrides=overrides, executor=pool, threads=threads,
+                folder=os.path.join(out_dir, CELLS_DIR) if out_dir else None, progress=bar.update,
+            )
+        finally:
+            bar.close()
+    text = json.dumps(found.to_dict(), indent=2, allow_nan=False)
+    if out_dir:
+        write_atomic(os.path.join(out_dir, "solve.json"), text + "\n")
+    emit_json(json_out, text)
+    if not quiet and json_out != "-":
+        click.echo(str(found))
+    if found.status == "none":
+        raise _Exit(f"no {span.key} in {between} meets {goal}", 1)

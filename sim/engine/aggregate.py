@@ -1,0 +1,212 @@
+"""Mergeable summaries of blocks of paths.
+
+A block's per-path outputs are reduced to counts (exact integers), sums
+(merged in block order, so float results do not depend on thread count) and
+quantile data: the values themselves while they fit the memory budget
+(exact quantiles), a :class:`~sim.engine.kernel.sketch.QuantileSketch` beyond it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.kernel.sketch import QuantileSketch
+
+QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
+BY_YEAR = ("cash_end", "revenue", "operating_income", "net_income", "fcf", "operating_margin", "cloud_cost", "shortfall", "fines", "cloud_usage")
+EXACT_BUDGET_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class SeriesLayout:
+    """Columns of the per-path series matrix whose quantiles are reported."""
+
+    n_years: int
+    n_steps: int
+    record_steps: bool
+
+    @property
+    def n_series(self) -> int:
+        return 1 + len(BY_YEAR) * self.n_years + (self.n_steps if self.record_steps else 0)
+
+    def by_year(self, name: str) -> slice:
+        i = BY_YEAR.index(name)
+        return slice(1 + i * self.n_years, 1 + (i + 1) * self.n_years)
+
+    @property
+    def steps(self) -> slice:
+        start = 1 + len(BY_YEAR) * self.n_years
+        return slice(start, start + self.n_steps)
+
+
+def per_path(series: np.ndarray, first_breach: np.ndarray, lay: SeriesLayout) -> dict[str, np.ndarray]:
+    """Named views of a block's series matrix (keys of ``sim.engine.simulate.simulate_paths``)."""
+    out = {name: series[:, lay.by_year(name)] for name in BY_YEAR}
+    out["min_cash"] = series[:, 0]
+    out["first_breach_step"] = first_breach
+    if lay.record_steps:
+        out["cash"] = series[:, lay.steps]
+    return out
+
+
+@dataclass
+class BlockStats:
+    """Counts and sums of one block, as the kernel tallies them."""
+
+    n: int
+    year_counts: np.ndarray  # (5, Y): first breach in y, compression, net loss, NI below base, shortfall in y
+    path_counts: np.ndarray  # (3,): compression in any year, breach and compression, any shortfall
+    sums: np.ndarray  # (n_series,) sums of every series column
+    step_counts: np.ndarray  # (K,) paths whose first breach is at step k
+    debt_counts: np.ndarray  # (J,) paths short of the principal at debt j's maturity
+    cloud_parts: np.ndarray  # (3, Y) sums of usage at base prices, at current prices, after silicon
+    weighted: np.ndarray | None = None  # (4, Y + 1) importance-sampling sums (sim.engine.simulate.weighted_breach)
+
+    @classmethod
+    def empty(cls, n: int, n_years: int, n_steps: int, n_debts: int, n_series: int) -> "BlockStats":
+        return cls(
+            n,
+            np.zeros((5, n_years), dtype=np.int64),
+            np.zeros(3, dtype=np.int64),
+            np.zeros(n_series),
+            np.zeros(n_steps, dtype=np.int64),
+            np.zeros(n_debts, dtype=np.int64),
+            np.zeros((3, n_years)),
+        )
+
+
+class Totals:
+    """Block statistics merged in block order (float sums: fixed order, fixed result)."""
+
+    def __init__(self, n_years: int, n_steps: int, n_debts: int, n_series: int):
+        self.n = 0
+        self.year_counts = np.zeros((5, n_years), dtype=np.int64)
+        self.path_counts = np.zeros(3, dtype=np.int64)
+        self.sums = np.zeros(n_series)
+        self.step_counts = np.zeros(n_steps, dtype=np.int64)
+        self.debt_counts = np.zeros(n_debts, dtype=np.int64)
+        self.cloud_parts = np.zeros((3, n_years))
+        self.weighted = None
+
+    def add(self, s: BlockStats) -> None:
+        self.n += s.n
+        self.year_counts += s.year_counts
+        self.path_counts += s.path_counts
+        self.sums += s.sums
+        self.step_counts += s.step_counts
+        self.debt_counts += s.debt_counts
+        self.cloud_parts += s.cloud_parts
+        if s.weighted is not None:
+            self.weighted = s.weighted.copy() if self.weighted is None else self.weighted + s.weighted
+
+    @property
+    def breach_by_year(self) -> np.ndarray:
+        return self.year_counts[0]
+
+    @property
+    def compression(self) -> np.ndarray:
+        return self.year_counts[1]
+
+    @property
+    def net_loss(self) -> np.ndarray:
+        return self.year_counts[2]
+
+    @property
+    def below_base(self) -> np.ndarray:
+        return self.year_counts[3]
+
+    @property
+    def shortfall_by_year(self) -> np.ndarray:
+        return self.year_counts[4]
+
+    @property
+    def compression_any(self) -> int:
+        return int(self.path_counts[0])
+
+    @property
+    def breach_and_compression(self) -> int:
+        return int(self.path_counts[1])
+
+    @property
+    def shortfall_paths(self) -> int:
+        return int(self.path_counts[2])
+
+
+class ExactQuantiles:
+    """Keeps every path's series; exact quantiles (numpy's "linear" method)."""
+
+    method = "exact"
+
+    def __init__(self):
+        self.blocks: list[np.ndarray] = []
+        self._sorted: np.ndarray | None = None
+
+    def add(self, series: np.ndarray) -> None:
+        """Keep a block's series matrix (n, S); a transposed view of an (S, n) array is kept without a copy."""
+        self.blocks.append(series.T)
+        self._sorted = None
+
+    def sorted(self) -> np.ndarray:
+        """Every series sorted, shape (n_series, n): one sort serves all quantiles and tails.
+
+        (numpy's quantile with nine levels partitions nine times over; sorting
+        once is about seven times faster here.)
+        """
+        if self._sorted is None:
+            values = np.concatenate(self.blocks, axis=1)  # (S, n): each series' row contiguous
+            values.sort(axis=1)
+            self.blocks = [values]  # sorted rows still hold every path's values
+            self._sorted = values
+        return self._sorted
+
+    def quantiles(self, qs) -> np.ndarray:
+        v = self.sorted()
+        n = v.shape[1]
+        out = np.empty((len(qs), v.shape[0]))
+        for j, q in enumerate(qs):
+            h = (n - 1) * q
+            lo = int(np.floor(h))
+            hi = min(lo + 1, n - 1)
+            out[j] = v[:, lo] + (h - lo) * (v[:, hi] - v[:, lo])
+        return out
+
+    def lower_tail_mean(self, q: float, column: int) -> float:
+        v = self.sorted()[column]
+        take = max(1, int(np.ceil(q * v.size)))
+        return float(v[:take].mean())
+
+    def histogram(self, column: int, edges: np.ndarray) -> np.ndarray:
+        """Counts of ``column`` in the bins ``edges`` (outside values join the end bins)."""
+        return np.histogram(np.clip(self.sorted()[column], edges[0], edges[-1]), edges)[0]
+
+
+class SketchQuantiles:
+    """Quantiles from per-thread sketches merged at the end (counts are order-free)."""
+
+    method = "sketch"
+
+    def __init__(self, sketches: list[QuantileSketch]):
+        self.sketch = sketches[0]
+        for s in sketches[1:]:
+            self.sketch.merge(s)
+
+    def quantiles(self, qs) -> np.ndarray:
+        return self.sketch.quantiles(qs)
+
+    def lower_tail_mean(self, q: float, column: int) -> float:
+        return float(self.sketch.lower_tail_mean(q)[column])
+
+    def histogram(self, column: int, edges: np.ndarray) -> np.ndarray:
+        """Counts of ``column`` in the bins ``edges``, each bucket counted at its midpoint."""
+        return self.sketch.histogram(column, edges)
+
+
+def use_exact(paths: int, lay: SeriesLayout, mode: str) -> bool:
+    """Whether quantiles are exact: ``mode`` "exact", "sketch" or "auto" (memory budget)."""
+    if mode == "exact":
+        return True
+    if mode == "sketch":
+        return False
+    return paths * lay.n_series * 8 <= EXACT_BUDGET_BYTES

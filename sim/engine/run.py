@@ -1,0 +1,113 @@
+"""One run of a scenario, start to finish: the engine's entry point for every caller.
+
+The API (``sim.run``), sweeps, solve and sensitivity all come through
+:func:`run_scenario`, so a plain run, precision control and importance sampling
+mean the same wherever they are asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sim.engine.precision import Target, parse_target, run_to_precision
+from sim.engine.rare_event import plan as plan_tilt
+from sim.engine.results import Result, summarize
+from sim.engine.simulate import DEFAULT_BLOCK_SIZE, DEFAULT_PATHS, Method, Simulation, block_sizes
+from sim.model import Scenario
+
+__all__ = ["run_scenario", "with_plan"]
+
+
+def run_scenario(
+    scn: Scenario,
+    paths: int = DEFAULT_PATHS,
+    seed: int = 0,
+    *,
+    threads: int | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    record_steps: bool = True,
+    quantiles: str = "auto",
+    progress: Callable[[int], None] | None = None,
+    executor=None,
+    sampling: str = "random",
+    rare_event: bool = False,
+    precision: "str | float | None" = None,
+    precision_metric: str = "p_cash_breach",
+    max_paths: int | None = None,
+) -> Result:
+    """Simulate a scenario and summarise it.
+
+    Parameters
+    ----------
+    scn : Scenario
+        A validated scenario (``sim.model.load_scenario``).
+    paths : int
+        Number of Monte Carlo paths.
+    seed : int
+        Seed; with ``paths`` and ``block_size`` it fixes every number.
+    threads : int, optional
+        Worker threads (default: all cores); results do not depend on it.
+    block_size : int
+        Paths per block (default 32,768).
+    record_steps : bool
+        Keep per-step cash quantiles (fan charts).
+    quantiles : {"auto", "exact", "sketch"}
+        How quantiles are computed (see ``sim.engine.aggregate``).
+    progress : callable, optional
+        Called with each finished block's path count.
+    executor : optional
+        Runs the engine's tasks (``sim.engine.simulate.ThreadExecutor`` by default, or
+        ``sim.engine.dask_executor.DaskExecutor``); results do not depend on it.
+    sampling : {"random", "antithetic", "sobol", "lhs"}
+        Design of the per-path parameter draws (variance reduction); with
+        "antithetic" the step normals are paired too.
+    rare_event : bool
+        Importance sampling for rare breaches: pilot runs choose a mean shift
+        of the normal scores towards the floor (``sim.engine.rare_event``), and breach
+        probabilities are reweighted by each path's likelihood ratio
+        (``summary["importance_sampling"]`` reports the effective sample size).
+    precision : str or float, optional
+        Run until the 95% CI half-width of ``precision_metric`` reaches this
+        (``0.002`` absolute, ``"5%"`` of the estimate), checking every 4
+        blocks, up to ``max_paths`` (default 100 x ``paths``).
+    precision_metric : str
+        ``p_cash_breach``, ``p_profit_compression_any`` or ``p_commitment_shortfall``.
+    max_paths : int, optional
+        Cap on paths under precision control.
+
+    Returns
+    -------
+    Result
+    """
+    method, plan = Method(sampling), None
+    if rare_event:
+        if sampling != "random":
+            raise ValueError("rare-event importance sampling combines with random sampling only")
+        method, plan = plan_tilt(scn, seed, block_size=block_size)
+    if precision is None:
+        if paths < 1:
+            raise ValueError("paths must be at least 1")
+        run = Simulation(scn, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
+        run.advance(block_sizes(paths, block_size), progress)
+        return Result(with_plan(summarize(run.data()), plan), scn)
+    target = precision if isinstance(precision, Target) else parse_target(str(precision), precision_metric)
+    cap = max_paths or 100 * paths
+    run = Simulation(scn, seed, block_size, record_steps, quantiles, cap, threads, executor, method)
+    history, reached, reason = run_to_precision(run, target, cap, progress=progress)
+    summary = with_plan(summarize(run.data()), plan)
+    summary["precision"] = {
+        "metric": target.metric,
+        "target": target.value,
+        "relative": target.relative,
+        "reached": reached,
+        "reason": reason,
+        "max_paths": cap,
+        "convergence": history,
+    }
+    return Result(summary, scn)
+
+
+def with_plan(summary: dict, plan: dict | None) -> dict:
+    if plan is not None and "importance_sampling" in summary:
+        summary["importance_sampling"]["plan"] = plan
+    return summary

@@ -1,0 +1,64 @@
+"""The one error a scenario can raise, and the problem type validators raise inside pydantic.
+
+Every problem with a scenario surfaces as one ``ConfigError`` line,
+``source: dotted.key: problem``, with list elements addressed by their
+``name`` (``cloud.silicon.graviton``).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ConfigError", "Problem", "NAME_RE", "TABLE_ARRAYS", "num_text"]
+
+TABLE_ARRAYS = (
+    "revenue.shocks",
+    "cloud.silicon",
+    "cloud.pricing.shifts",
+    "operating_costs.programs",
+    "regulatory.fines",
+    "cash_flow.debt",
+)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class ConfigError(Exception):
+    """A problem with a scenario, reported as one line.
+
+    Attributes
+    ----------
+    source : str
+        Where the problem is: the file or scenario name as given, ``--set``
+        for an override, ``<dict>`` for a dict.
+    key : str
+        Dotted key (``cloud.silicon.graviton.savings``), or ``""``.
+    problem : str
+        What is wrong, in words.
+    """
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = str(source), key, problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.key:
+            return f"{self.source}: {self.key}: {self.problem}"
+        return f"{self.source}: {self.problem}"
+
+
+class Problem(ValueError):
+    """A validation problem with the key it concerns, relative to the model
+    that raises it (absolute when raised by ``Scenario``)."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def num_text(x: float) -> str:
+    """Compact number for messages: 3200, 0.9, -310, 1.5e-07."""
+    if x != 0 and (abs(x) < 1e-4 or abs(x) >= 1e15):
+        return f"{x:.6g}"
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -1,0 +1,128 @@
+"""Field types of the scenario schema: parsing (before) and constraints (after), one-line messages.
+
+Money is a float in USD millions, rates plain fractions, dates decimal years;
+every (D)/(E) parameter becomes a ``sim.model.distributions.Dist`` (plain
+numbers ``Fixed``).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+from sim.model.distributions import Dist, Fixed, parse_dist
+from sim.model.errors import NAME_RE, num_text
+from sim.model.units import describe_value, parse_money, parse_number
+
+def parse_integer(value: Any) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"expected an integer, got {describe_value(value)}")
+
+
+def parse_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {describe_value(value)}")
+    return value
+
+
+def parse_name(value: Any) -> str:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ValueError(f"invalid name {describe_value(value)} (use letters, digits, - and _)")
+    return value
+
+
+def at_least(bound: float, strict: bool = False):
+    def check(x: float) -> float:
+        if x < bound or (strict and x == bound):
+            raise ValueError(f"must be {'>' if strict else '>='} {num_text(bound)} (got {num_text(x)})")
+        return x
+
+    return AfterValidator(check)
+
+
+def in_range(lo: float, hi: float):
+    def check(x: float) -> float:
+        if not lo <= x <= hi:
+            raise ValueError(f"must be between {num_text(lo)} and {num_text(hi)} (got {num_text(x)})")
+        return x
+
+    return AfterValidator(check)
+
+
+def one_of(*allowed: Any):
+    def check(x: Any) -> Any:
+        if isinstance(x, bool) or x not in allowed:
+            options = ", ".join(repr(a) if isinstance(a, str) else str(a) for a in allowed)
+            raise ValueError(f"must be one of {options} (got {describe_value(x)})")
+        return x
+
+    return check
+
+
+def days_in_month(year: int, month: int) -> int:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return (nxt - date(year, month, 1)).days
+
+
+def parse_date(value: Any) -> float:
+    """A decimal year; ``"YYYY-MM"`` is year + (month - 1)/12 (a day adds its
+    fraction of the month, so ``2031-03-01`` equals ``"2031-03"``)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        y, m, d = value.year, value.month, value.day
+        return y + (m - 1) / 12 + (d - 1) / (12 * days_in_month(y, m))
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*", value)
+        if match:
+            y, m = int(match[1]), int(match[2])
+            if not 1 <= m <= 12:
+                raise ValueError(f"month must be 1 to 12 (got {value!r})")
+            d = int(match[3]) if match[3] else 1
+            if not 1 <= d <= days_in_month(y, m):
+                raise ValueError(f"no such day (got {value!r})")
+            return y + (m - 1) / 12 + (d - 1) / (12 * days_in_month(y, m))
+    try:
+        return parse_number(value)
+    except ValueError:
+        raise ValueError(f'expected "YYYY-MM" or a decimal year, got {describe_value(value)}') from None
+
+
+def dist_field(money: bool):
+    return BeforeValidator(lambda v: parse_dist(v, money=money))
+
+
+Number = Annotated[float, BeforeValidator(parse_number)]
+NonNegative = Annotated[float, BeforeValidator(parse_number), at_least(0)]
+Positive = Annotated[float, BeforeValidator(parse_number), at_least(0, strict=True)]
+Fraction = Annotated[float, BeforeValidator(parse_number), in_range(0, 1)]
+Correlated = Annotated[float, BeforeValidator(parse_number), in_range(-1, 1)]
+Money = Annotated[float, BeforeValidator(parse_money)]
+NonNegMoney = Annotated[float, BeforeValidator(parse_money), at_least(0)]
+PosMoney = Annotated[float, BeforeValidator(parse_money), at_least(0, strict=True)]
+Integer = Annotated[int, BeforeValidator(parse_integer)]
+Text = Annotated[str, BeforeValidator(parse_text)]
+Name = Annotated[str, BeforeValidator(parse_name)]
+Maturity = Annotated[float, BeforeValidator(parse_date)]
+#: (D)/(E) parameters: a number, a string or a distribution table.
+D = Annotated[Dist, dist_field(money=False)]
+DMoney = Annotated[Dist, dist_field(money=True)]
+
+ZERO = Fixed(0.0)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+def fill_derived(model: BaseModel, **values: Any) -> None:
+    # Derived fields of frozen models are set once, during validation.
+    for name, value in values.items():
+        object.__setattr__(model, name, value)

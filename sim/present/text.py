@@ -1,0 +1,99 @@
+"""The terminal summary of a run: short, aligned, in plain words."""
+
+from __future__ import annotations
+
+import math
+
+from sim.model.units import format_money
+
+
+def money(x: float) -> str:
+    """USD millions -> '$3.40B', '$450M', '-$12.3M'."""
+    return format_money(x)
+
+
+def pct(p: float, digits: int = 1) -> str:
+    return f"{100 * p:.{digits}f}%"
+
+
+def in_words(p: float) -> str:
+    """'about 7 in 100 paths', 'about 1 in 3,600 paths', 'no simulated path'."""
+    if p <= 0:
+        return "no simulated path"
+    if p >= 0.995:
+        return "essentially every path"
+    if p < 0.0095:
+        n = 1 / p
+        n = round(n, -max(0, math.floor(math.log10(n)) - 1))  # two significant digits: 1 in 29,000
+        return f"about 1 in {int(n):,} paths"
+    return f"about {round(100 * p)} in 100 paths"
+
+
+def format_summary(s: dict) -> str:
+    """Render a summary dict (``Result.summary``) for the terminal."""
+    years = s["years"]
+    lines = []
+    title = s["scenario"] or "scenario"
+    if s.get("description"):
+        title += f" - {s['description']}"
+    lines.append(title)
+    horizon = f"{len(years)} years ({years[0]}-{years[-1]})"
+    speed = f", {s['paths_per_second'] / 1e6:.2f} M paths/s on {s['threads']} threads" if s.get("paths_per_second") else ""
+    if speed and s.get("includes_jit_compilation"):
+        speed += " (including loading the compiled kernel)"
+    lines.append(f"{s['paths']:,} paths, seed {s['seed']}, {horizon}{speed}")
+    if s.get("sampling", "random") != "random":
+        lines.append(f"Sampling design: {s['sampling']}")
+    if "precision" in s:
+        lines.append(f"Precision control ({s['precision']['metric']}): {s['precision']['reason']}")
+    if "importance_sampling" in s:
+        ess = s["importance_sampling"]["effective_sample_size"]
+        lines.append(f"Importance sampling: breach probabilities reweighted; effective sample size {ess:,.0f} of {s['paths']:,} paths")
+    lines.append("")
+
+    b = s["p_cash_breach"]
+    lo, hi = b["ci95"]
+    floor = money(s["cash_floor"])
+    lines.append(f"P(cash < floor {floor} at some point)  {pct(b['estimate'], 2)}   95% CI {pct(lo, 2)} - {pct(hi, 2)}")
+    lines.append(f"  In words: {in_words(b['estimate'])} fall below {floor} before the end of {years[-1]}.")
+    mc = s["min_cash"]
+    q = mc["quantiles"]
+    lines.append(
+        f"Minimum cash  P5 {money(q['0.05'])}  P25 {money(q['0.25'])}  median {money(q['0.5'])}  "
+        f"P95 {money(q['0.95'])}  mean of worst 5% {money(mc['expected_shortfall_5pct'])}"
+    )
+    lines.append(
+        f"Profit compression (margin below {pct(s['compression_threshold'])}) in any year  "
+        f"{pct(s['p_profit_compression_any'])}"
+    )
+    lines.append(
+        f"Commitment shortfall  P(any) {pct(s['p_commitment_shortfall'])}   "
+        f"expected total {money(s['expected_shortfall_total'])}"
+    )
+    lines.append("")
+
+    width = max(8, max(len(money(x)) for x in s["central_case"]["cash_end"]) + 1)
+    head = "by year".ljust(30) + "".join(str(y).rjust(width) for y in years)
+    lines.append(head)
+    rows = [
+        ("P(breach by end of year)", s["p_cash_breach_by_year"], pct),
+        ("P(profit compression)", s["p_profit_compression_by_year"], pct),
+        ("P(net loss)", s["p_net_loss_by_year"], pct),
+    ]
+    if "p_net_income_below_base_by_year" in s:
+        rows.append(("P(net income below base)", s["p_net_income_below_base_by_year"], pct))
+    cash = s["by_year"]["cash_end"]["quantiles"]
+    rows += [
+        ("year-end cash P5", cash["0.05"], money),
+        ("year-end cash median", cash["0.5"], money),
+        ("CFaR 95%", s["cfar95_by_year"], money),
+        ("central case: cash", s["central_case"]["cash_end"], money),
+        ("central case: margin", s["central_case"]["operating_margin"], pct),
+        ("central case: net income", s["central_case"]["net_income"], money),
+    ]
+    for label, values, fmt in rows:
+        lines.append(label.ljust(30) + "".join(fmt(v).rjust(width) for v in values))
+    if s.get("quantile_method") == "sketch":
+        lines.append("")
+        lines.append("(quantiles from a mergeable sketch, within 0.4% of exact)")
+    return "\n".join(lines)
