@@ -16,13 +16,6 @@ import click
 from sim import __version__
 from sim.cli.sweep import executor_from_context, executor_option, scheduler_option
 
-EXAMPLES = {
-    "run": "sim run pinterest_aws_2031 --paths 200000 --set cloud.commitment.total=5B --json -",
-    "validate": "sim validate configs/pinterest_aws_2031.toml --set revenue.growth.mean=0.05",
-    "scenarios": "sim scenarios",
-}
-
-
 class InputError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
 

@@ -87,30 +87,3 @@ def run_to_precision(sim_run, target: Target, max_paths: int, round_blocks: int 
             return history, True, f"the 95% CI half-width {half:.3g} reached the target {goal:.3g} after {sim_run.totals.n:,} paths"
         if sim_run.totals.n >= max_paths:
             return history, False, f"stopped at --max-paths {max_paths:,}: half-width {half:.3g} > target {goal:.3g}"
-
-
-def plot_convergence(result, ax=None):
-    """The estimate and its 95% interval against paths (a precision-controlled run).
-
-    Returns
-    -------
-    (fig, ax)
-    """
-    import matplotlib.pyplot as plt
-
-    conv = result.summary["precision"]["convergence"]
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4))
-    else:
-        fig = ax.figure
-    paths = [c["paths"] for c in conv]
-    est = [c["estimate"] for c in conv]
-    ax.fill_between(paths, [c["ci95"][0] for c in conv], [c["ci95"][1] for c in conv], color="#88CCEE", alpha=0.5, label="95% CI")
-    ax.plot(paths, est, color="#332288", marker="o", ms=3, label="estimate")
-    ax.set_xscale("log")
-    ax.set_xlabel("paths")
-    metric = result.summary["precision"]["metric"]
-    ax.set_ylabel(metric)
-    ax.set_title(f"Convergence of {metric} (probability)")
-    ax.legend(frameon=False)
-    return fig, ax

@@ -43,9 +43,6 @@ YEAR_KEYS = (
     "operating_margin",
 )
 
-#: Per-path keys (min_cash, first_breach_step) are added by simulate_reference.
-PATH_KEYS = ("min_cash", "first_breach_step")
-
 DEFAULT_BLOCK_SIZE = 32768
 
 

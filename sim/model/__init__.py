@@ -7,7 +7,7 @@ of the same shape, following docs/MODEL.md) into a frozen, typed
 
 from sim.model.describe import describe_scenario, warnings
 from sim.model.distributions import Dist, parse_dist
-from sim.model.errors import TABLE_ARRAYS, ConfigError
+from sim.model.errors import TABLE_ARRAYS, ConfigError, ParameterError
 from sim.model.load import load_scenario, resolve_scenario_path, shipped_scenarios, validate_scenario
 from sim.model.overrides import apply_overrides, override_keys, parse_override
 from sim.model.parameters import bernoulli_parameters, fixed_costs, money_keys, uncertain_parameters, variable_share_max
@@ -19,6 +19,7 @@ __all__ = [
     "TABLE_ARRAYS",
     "ConfigError",
     "Dist",
+    "ParameterError",
     "Scenario",
     "apply_overrides",
     "bernoulli_parameters",

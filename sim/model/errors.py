@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ConfigError", "Problem", "NAME_RE", "TABLE_ARRAYS", "num_text"]
+__all__ = ["ConfigError", "ParameterError", "Problem", "NAME_RE", "TABLE_ARRAYS", "num_text"]
 
 TABLE_ARRAYS = (
     "revenue.shocks",
@@ -45,6 +45,26 @@ class ConfigError(Exception):
         if self.key:
             return f"{self.source}: {self.key}: {self.problem}"
         return f"{self.source}: {self.problem}"
+
+
+class ParameterError(ValueError):
+    """A bad argument to a library function, named by its Python parameter.
+
+    The library speaks Python: ``ParameterError("grid", "expected KEY=V1,V2")``
+    says which argument is wrong; the command line maps the parameter to its
+    option (``--grid: expected KEY=V1,V2``) and exits with code 2.
+
+    Attributes
+    ----------
+    parameter : str
+        The parameter's name (``grid``, ``target``, ``metric``, ``paths``...).
+    problem : str
+        What is wrong, in words.
+    """
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        self.parameter, self.problem = parameter, problem
+        super().__init__(f"{parameter}: {problem}")
 
 
 class Problem(ValueError):

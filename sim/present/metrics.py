@@ -14,7 +14,6 @@ commitment is used, and why the cloud bill changes.
 
 from __future__ import annotations
 
-import math
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -293,7 +292,3 @@ def headline(summary) -> dict:
         "first_breach": first_breach(s),
         "maturities": list(s.get("p_cash_below_principal_at_maturity", [])),
     }
-
-
-def is_finite_number(x) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)
