@@ -51,7 +51,7 @@ def main() -> None:
     base_paths = 20_000 if args.quick else 200_000
     cores = os.cpu_count()
     scn = sim.load(SCENARIO)
-    print(f"sim {sim.__version__}, scenario {SCENARIO}, {cores} cores, numba cache {'on' if __import__('sim.engine.kernel.jit').jit.CACHE else 'off'}")
+    print(f"sim {sim.__version__}, scenario {SCENARIO}, {cores} cores, numba cache {'on' if __import__('sim.engine.kernel.jit').engine.kernel.jit.CACHE else 'off'}")
 
     # 1. the whole process, cold and warm JIT cache
     with tempfile.TemporaryDirectory() as cache:
