@@ -5,6 +5,8 @@
 Results depend on (config, seed, paths, block size) only.
 """
 
+from sim.engine.measures import MEASURES, Measure, metric_names, resolve_metric
+from sim.engine.per_path import path_values
 from sim.engine.results import Result, summarize
 from sim.engine.run import run_scenario
 from sim.engine.simulate import (
@@ -22,12 +24,17 @@ from sim.engine.simulate import (
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
     "DEFAULT_PATHS",
+    "MEASURES",
+    "Measure",
     "Method",
     "Result",
     "Simulation",
     "ThreadExecutor",
     "block_sizes",
+    "metric_names",
+    "path_values",
     "prepare",
+    "resolve_metric",
     "run_blocks",
     "run_scenario",
     "simulate_paths",

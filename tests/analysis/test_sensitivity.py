@@ -23,7 +23,7 @@ from scipy.stats import norm, spearmanr
 
 import sim
 import sim.analysis.sensitivity as ss
-from sim.model import ConfigError
+from sim.model import ParameterError
 
 from helpers import TINY  # a scenario where revenue growth obviously dominates  # noqa: E402
 PATHS = 2_000
@@ -160,11 +160,17 @@ def test_metrics_from_paths_match_the_run_summary(tiny):
     assert med.ci95[0] < med.estimate < med.ci95[1]
 
 
-def test_unknown_metric_and_years_outside_the_horizon_are_config_errors(tiny):
-    with pytest.raises(ConfigError, match=r"^--metric: p_cash: unknown metric \(known: p_cash_breach"):
+def test_unknown_metric_and_years_outside_the_horizon_are_parameter_errors(tiny):
+    with pytest.raises(ParameterError, match=r"^metric: p_cash: unknown metric \(known: p_cash_breach"):
         ss.resolve_metric("p_cash", tiny)
-    with pytest.raises(ConfigError, match="outside the horizon 2024-2026"):
+    with pytest.raises(ParameterError, match="outside the horizon 2024-2026"):
         ss.resolve_metric("p_cash_breach_by_2031", tiny)
+    with pytest.raises(ParameterError, match="^metric: min_cash_es5: has no per-path value"):
+        ss.analyse(tiny, "min_cash_es5", paths=10)  # a tail mean: nothing to pair path by path
+    for kw, message in [(dict(low=90, high=10), "^low: need 0 < low < high < 100 percent, got 90 and 10$"),
+                        (dict(percentiles=[0, 50]), "^percentiles: "), (dict(sobol=3), "^sobol: N must be a power of two")]:
+        with pytest.raises(ParameterError, match=message):
+            ss.analyse(tiny, paths=10, **kw)
 
 
 def test_inputs_are_the_varying_ones_and_bad_keys_are_named(tiny):
@@ -173,9 +179,9 @@ def test_inputs_are_the_varying_ones_and_bad_keys_are_named(tiny):
     assert "revenue.growth" in keys and "revenue.ai_uplift.probability" in keys
     assert "company.cash" not in keys  # a fixed value
     assert [i.key for i in ss.uncertain_inputs(tiny)] == ["company.tax_rate", "revenue.growth", "cloud.commitment.discount"]
-    with pytest.raises(ConfigError, match=r"^--inputs: company.cash: is a fixed value"):
+    with pytest.raises(ParameterError, match=r"^inputs: company.cash: is a fixed value"):
         ss.uncertain_inputs(tiny, ["company.cash"])
-    with pytest.raises(ConfigError, match=r"^--inputs: revenue.grwth: not an uncertain input \(uncertain: company.tax_rate"):
+    with pytest.raises(ParameterError, match=r"^inputs: revenue.grwth: not an uncertain input \(uncertain: company.tax_rate"):
         ss.uncertain_inputs(tiny, ["revenue.grwth"])
 
 
@@ -268,7 +274,7 @@ def test_sobol_on_the_tiny_scenario_names_the_driver(tiny_result):
 def test_correlated_inputs_form_one_sobol_factor_with_the_copula():
     scn = sim.load("pinterest_aws_2031")
     inputs = ss.uncertain_inputs(scn, ["revenue.ai_uplift.uplift", "cloud.silicon.trainium.savings", "revenue.growth"])
-    assert [[inputs[i].key for i in f] for f in ss._factors(scn, inputs)] == [
+    assert [[inputs[i].key for i in f] for f in ss.factors(scn, inputs)] == [
         ["revenue.ai_uplift.uplift", "cloud.silicon.trainium.savings"], ["revenue.growth"]]
     u, _ = ss.saltelli_design(4096, 3, seed=2)
     x = ss.inputs_from_uniform(scn, inputs, u)
@@ -311,6 +317,17 @@ def test_quantile_metric_uses_combined_intervals(tiny):
     assert s.diff > 0  # more growth, more cash
 
 
+
+def test_a_share_metric_reads_in_percent_and_points(tiny):
+    res = ss.analyse(tiny, "operating_margin_mean_2025", paths=400, seed=1, block_size=BLOCK, inputs=["revenue.growth"],
+                     correlations=False, threads=1)
+    (s,) = res.sweeps
+    assert res.metric.unit == "share" and s.paired and s.diff > 0  # more growth, wider margins
+    text = res.format()
+    assert "Mean operating margin in 2025" in text and f"swing {100 * s.swing:.2f} pts" in text
+    assert f"{100 * res.baseline.estimate:.2f}%" in text
+
+
 # --------------------------------------------------------------------------
 # Outputs: JSON, tables, figures, text, CLI
 # --------------------------------------------------------------------------
@@ -341,7 +358,7 @@ def test_plots_take_the_result_or_its_json(tiny_result):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    import sim.analysis.sensitivity_plots as sp
+    import sim.analysis.sensitivity.plots as sp
 
     data = json.loads(tiny_result.to_json())
     for fn in (sp.tornado, sp.spider, sp.sobol):

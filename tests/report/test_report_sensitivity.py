@@ -23,7 +23,8 @@ matplotlib.use("Agg")
 import pytest
 
 import sim
-from sim.report import document as rp
+import sim.report as rp
+from sim.present import formatting as fmt
 from sim.model import scenario_to_toml
 
 from helpers import TINY, invoke  # TINY: a scenario where revenue growth obviously dominates  # noqa: E402
@@ -80,7 +81,7 @@ def test_run_sensitivity_writes_the_section(with_sens):
     top = d["tornado"][0]
     assert top["key"] == "revenue.growth"
     assert "**`revenue.growth` matters most**" in sec
-    assert rp._pts(top["swing"]) in sec and rp.pct(d["baseline"]["estimate"]) in sec
+    assert fmt.points(top["swing"]) in sec and fmt.percent(d["baseline"]["estimate"]) in sec
     assert "](figures/sensitivity_tornado.png)" in sec
     assert "Rank correlations" in sec and "Sobol" not in sec
     for r in d["tornado"]:

@@ -4,8 +4,9 @@ Each function takes a :class:`~sim.analysis.sensitivity.SensitivityResult` (or i
 ``to_dict()``, e.g. ``json.load`` of ``sensitivity.json``) and an optional
 matplotlib ``ax``, and returns ``(fig, ax)``, in the style of ``sim.present.plots``
 (Okabe-Ito colour-blind-safe palette, money as $M/$B, units in the titles).
+:func:`save_figures` writes them as PNG files.
 
->>> import sim.analysis.sensitivity as ss, sim.analysis.sensitivity_plots as sp
+>>> import sim.analysis.sensitivity as ss, sim.analysis.sensitivity.plots as sp
 >>> res = ss.analyse("pinterest_aws_2031", paths=20_000)     # doctest: +SKIP
 >>> fig, ax = sp.tornado(res)                                 # doctest: +SKIP
 >>> fig.savefig("tornado.png")                                # doctest: +SKIP
@@ -14,12 +15,21 @@ matplotlib ``ax``, and returns ``(fig, ax)``, in the style of ``sim.present.plot
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 
 import numpy as np
 
-from sim.present.plots import FIGSIZE, PALETTE, money_formatter, percent_formatter, style
+from sim.present.formatting import money, percent
+from sim.present.style import (
+    FIGSIZE,
+    PALETTE,
+    money_formatter,
+    percent_formatter,
+    style,
+)
 
-__all__ = ["tornado", "spider", "sobol", "TOP"]
+__all__ = ["tornado", "spider", "sobol", "save_figures", "TOP"]
 
 TOP = 15  # bars in a tornado
 SPIDER_LINES = 8  # lines in a spider plot (largest swings)
@@ -54,26 +64,26 @@ def _axes(ax, height: float):
     return fig, ax
 
 
+def _is_percent(metric: dict) -> bool:
+    return metric["unit"] != "money"  # probabilities and shares
+
+
 def _metric_axis(axis, metric: dict) -> None:
-    axis.set_major_formatter(percent_formatter() if metric["unit"] == "probability" else money_formatter())
+    axis.set_major_formatter(percent_formatter() if _is_percent(metric) else money_formatter())
 
 
 def _unit(metric: dict) -> str:
-    return "probability, %" if metric["unit"] == "probability" else "USD"
+    return {"probability": "probability, %", "share": "share, %"}.get(metric["unit"], "USD")
 
 
-def _value(v: float, money: bool, bernoulli: bool) -> str:
-    from sim.present.plots import _fmt_money
-
+def _value(v: float, is_money: bool, bernoulli: bool) -> str:
     if bernoulli:
         return "never" if v == 0 else ("always" if v == 1 else f"{v:g}")
-    return _fmt_money(v) if money else f"{v:.3g}"
+    return money(v) if is_money else f"{v:.3g}"
 
 
 def _show(x: float, metric: dict) -> str:
-    from sim.present.plots import _fmt_money, _pct
-
-    return _pct(x) if metric["unit"] == "probability" else _fmt_money(x)
+    return percent(x) if _is_percent(metric) else money(x)
 
 
 def _is_money(row: dict) -> bool:
@@ -105,8 +115,8 @@ def tornado(res: dict, ax=None, top: int = TOP):
                         fmt="none", ecolor="#333333", elinewidth=0.9, capsize=2.5)
     labels = []
     for r in rows:
-        money, bern = _is_money(r), _is_bernoulli(r)
-        labels.append(f"{r['key']}\n{_value(r['low_value'], money, bern)} / {_value(r['high_value'], money, bern)}")
+        is_money, bern = _is_money(r), _is_bernoulli(r)
+        labels.append(f"{r['key']}\n{_value(r['low_value'], is_money, bern)} / {_value(r['high_value'], is_money, bern)}")
     ax.set_yticks(y)
     ax.set_yticklabels(labels, fontsize=7.5)
     from matplotlib.lines import Line2D
@@ -198,3 +208,30 @@ def sobol(res: dict, ax=None, top: int = TOP):
     ax.set_title(f"Sobol indices: {m['label']}, share of variance")
     ax.legend(loc="lower right", fontsize=7.5)
     return fig, ax
+
+
+def save_figures(result, folder: str | os.PathLike) -> list[Path]:
+    """Write ``tornado.png``, ``spider.png`` and (with Sobol indices) ``sobol.png`` into ``folder``.
+
+    Each file is written under a temporary name and renamed, so an
+    interrupted save leaves no half-written figure.  Returns the paths written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    d = _data(result)
+    plots = [("tornado.png", tornado), ("spider.png", spider)]
+    if d.get("sobol") is not None:
+        plots.append(("sobol.png", sobol))
+    out = []
+    for name, fn in plots:
+        fig, _ = fn(d)
+        tmp = folder / f".{name}.tmp.png"
+        fig.savefig(tmp)
+        plt.close(fig)
+        os.replace(tmp, folder / name)
+        out.append(folder / name)
+    return out
