@@ -49,10 +49,9 @@ from IPython.display import Markdown, display
 import sim
 import sim.plots
 from sim.engine.dask_executor import DaskExecutor
-from sim.report import money, pct
+from sim.present.formatting import money, percent
 from sim.analysis.solve import solve
-from sim.analysis.sweep import build_design, grid_axis, parse_target, run_sweep
-from sim.analysis.sweep_plots import heatmap, line_plot
+from sim.analysis.sweep import build_design, grid_axis, heatmap, line_plot, parse_target, run_sweep
 
 SCENARIO = "pinterest_aws_2031"
 target = parse_target(TARGET)
@@ -79,7 +78,7 @@ display(Markdown(f"**{pool.parallelism} workers** · dashboard: [{link}]({link})
 here = sim.run(SCENARIO, paths=PATHS, seed=SEED)
 there = sim.run(SCENARIO, paths=PATHS, seed=SEED, executor=pool)
 same = here.summary["p_cash_breach"] == there.summary["p_cash_breach"] and here.summary["min_cash"] == there.summary["min_cash"]
-print(f"P(cash < floor): local threads {pct(here.p_cash_breach)}, Dask {pct(there.p_cash_breach)}; identical: {same}")
+print(f"P(cash < floor): local threads {percent(here.p_cash_breach)}, Dask {percent(there.p_cash_breach)}; identical: {same}")
 
 # %% [markdown]
 # ## 2. A sweep

@@ -22,7 +22,18 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from sim.analysis.sweep import DEFAULT_SWEEP_PATHS, Design, Target, number_text, prepare_cells, run_cells, summary_row
+from sim.analysis.sweep import (
+    DEFAULT_SWEEP_PATHS,
+    Design,
+    Target,
+    number_text,
+    prepare_cells,
+    resolved_value,
+    run_cells,
+    summary_row,
+)
+from sim.engine.simulate import DEFAULT_BLOCK_SIZE
+from sim.model import ParameterError, load_scenario, scenario_to_dict
 
 DEFAULT_STEPS = 200  # default tolerance: the range over this many steps
 
@@ -144,7 +155,7 @@ def solve(
     executor=None,
     threads: int | None = None,
     folder: str | os.PathLike | None = None,
-    source: str = "--vary",
+    source: str = "vary",
     progress: Callable[[float], None] | None = None,
 ) -> Solution:
     """Find the largest (``largest=False``: smallest) ``key`` in [lo, hi] meeting ``target``.
@@ -173,24 +184,25 @@ def solve(
     folder : path, optional
         Keep each run's result here (``sim.analysis.sweep`` cell files), so a rerun
         reuses them.
+    source : str
+        What a problem with ``key`` or its values is attributed to: a
+        parameter (``ParameterError("vary", "KEY: problem")``) or a sweep file
+        (``sim.analysis.sweep.source_error``).
     progress : callable, optional
         Called with fractions of a run as blocks finish.
 
     Raises
     ------
+    ParameterError
+        ``lo`` > ``hi``; the key or a value in the range is invalid (``vary: KEY: problem``).
     ConfigError
-        The key or a value in the range is invalid.
+        The base config is invalid.
     """
-    from sim.model import load_scenario as load
-    from sim.model import scenario_to_dict
-    from sim.engine.simulate import DEFAULT_BLOCK_SIZE
-    from sim.analysis.sweep import resolved_value
-
     block_size = block_size or DEFAULT_BLOCK_SIZE
     if lo > hi:
-        raise ValueError("lo must not exceed hi")
+        raise ParameterError("lo", f"must not exceed hi ({lo:g} > {hi:g})")
     if integer is None:
-        base = resolved_value(scenario_to_dict(load(config, overrides)), key)
+        base = resolved_value(scenario_to_dict(load_scenario(config, overrides)), key)
         integer = isinstance(base, int) and not isinstance(base, bool) and float(lo).is_integer() and float(hi).is_integer()
     tol = (hi - lo) / DEFAULT_STEPS if tol is None else tol
     if integer:

@@ -264,7 +264,7 @@ class Result:
 
     # -- persistence ------------------------------------------------------
     def to_json(self) -> str:
-        return json.dumps(self.summary, indent=2, allow_nan=False, default=_jsonable)
+        return json.dumps(self.summary, indent=2, allow_nan=False, default=jsonable)
 
     def save(self, folder: str | os.PathLike) -> Path:
         """Write ``summary.json`` and the resolved ``config.toml`` into ``folder`` atomically."""
@@ -292,7 +292,8 @@ class Result:
         return f"<Result {s['scenario']!r}: {s['paths']:,} paths, P(cash < floor) = {s['p_cash_breach']['estimate']:.4f}>"
 
 
-def _jsonable(x):
+def jsonable(x):
+    """``json.dumps`` default: NumPy integers, floats and arrays as Python numbers and lists."""
     if isinstance(x, (np.integer,)):
         return int(x)
     if isinstance(x, (np.floating,)):

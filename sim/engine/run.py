@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sim.engine.precision import Target, parse_target, run_to_precision
+from sim.engine.precision import PrecisionGoal, parse_precision_goal, run_to_precision
 from sim.engine.rare_event import plan as plan_tilt
 from sim.engine.results import Result, summarize
 from sim.engine.simulate import DEFAULT_BLOCK_SIZE, DEFAULT_PATHS, Method, Simulation, block_sizes
@@ -66,10 +66,10 @@ def run_scenario(
         of the normal scores towards the floor (``sim.engine.rare_event``), and breach
         probabilities are reweighted by each path's likelihood ratio
         (``summary["importance_sampling"]`` reports the effective sample size).
-    precision : str or float, optional
+    precision : str, float or PrecisionGoal, optional
         Run until the 95% CI half-width of ``precision_metric`` reaches this
-        (``0.002`` absolute, ``"5%"`` of the estimate), checking every 4
-        blocks, up to ``max_paths`` (default 100 x ``paths``).
+        (``0.002`` absolute, ``"5%"`` of the estimate; ``sim.engine.precision.PrecisionGoal``),
+        checking every 4 blocks, up to ``max_paths`` (default 100 x ``paths``).
     precision_metric : str
         ``p_cash_breach``, ``p_profit_compression_any`` or ``p_commitment_shortfall``.
     max_paths : int, optional
@@ -90,15 +90,15 @@ def run_scenario(
         run = Simulation(scn, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
         run.advance(block_sizes(paths, block_size), progress)
         return Result(with_plan(summarize(run.data()), plan), scn)
-    target = precision if isinstance(precision, Target) else parse_target(str(precision), precision_metric)
+    goal = precision if isinstance(precision, PrecisionGoal) else parse_precision_goal(str(precision), precision_metric)
     cap = max_paths or 100 * paths
     run = Simulation(scn, seed, block_size, record_steps, quantiles, cap, threads, executor, method)
-    history, reached, reason = run_to_precision(run, target, cap, progress=progress)
+    history, reached, reason = run_to_precision(run, goal, cap, progress=progress)
     summary = with_plan(summarize(run.data()), plan)
     summary["precision"] = {
-        "metric": target.metric,
-        "target": target.value,
-        "relative": target.relative,
+        "metric": goal.metric,
+        "target": goal.value,
+        "relative": goal.relative,
         "reached": reached,
         "reason": reason,
         "max_paths": cap,

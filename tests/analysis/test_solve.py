@@ -23,7 +23,7 @@ import math
 import pytest
 from helpers import invoke
 
-from sim.model import ConfigError
+from sim.model import ConfigError, ParameterError
 from sim.analysis.solve import solve
 from sim.analysis.sweep import parse_target
 
@@ -108,10 +108,14 @@ def test_integer_search_and_errors():
     assert s.tolerance == 0.3 and s.bracket[0] <= 40.0 < s.bracket[1]
     s = solve(COMMITMENT, "policy.cash_floor", 0, 100, target, integer=True, **FAST)
     assert s.answer == 40.0 and s.bracket == (40.0, 41.0)
-    with pytest.raises(ConfigError, match="--vary: nope"):
+    with pytest.raises(ParameterError, match="^vary: nope"):
         solve(COMMITMENT, "nope.key", 0.0, 1.0, target, **FAST)
-    with pytest.raises(ConfigError, match="must be between 0 and 1"):
+    with pytest.raises(ParameterError, match="^vary: cash_flow.debt.bond.cash_repayment_probability: must be between 0 and 1"):
         solve(BOND, "cash_flow.debt.bond.cash_repayment_probability", 0.0, 2.0, target, **FAST)
+    with pytest.raises(ParameterError, match="^lo: must not exceed hi"):
+        solve(COMMITMENT, "policy.cash_floor", 2.0, 1.0, target, **FAST)
+    with pytest.raises(ConfigError):  # a broken base config is the config's own error
+        solve({**COMMITMENT, "policy": {"cash_floor": "lots"}}, "policy.cash_floor", 0.0, 1.0, target, **FAST)
 
 
 def test_folder_reuses_runs(tmp_path, monkeypatch):

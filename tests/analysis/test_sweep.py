@@ -16,7 +16,7 @@ import pytest
 
 import sim
 from helpers import invoke
-from sim.model import ConfigError
+from sim.model import ConfigError, ParameterError
 from sim.analysis.sweep import (
     CELLS_DIR,
     HEATMAP_PNG,
@@ -27,15 +27,17 @@ from sim.analysis.sweep import (
     Target,
     build_design,
     grid_axis,
+    heatmap,
     latin_hypercube,
     lhs_range,
+    line_plot,
     load_table,
+    metric_names,
     parse_target,
     read_sweep_file,
     run_sweep,
     split_values,
 )
-from sim.analysis.sweep_plots import heatmap, line_plot
 
 RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 FAST = dict(paths=3000, block_size=1000)
@@ -79,18 +81,21 @@ def test_grid_values_and_ranges():
     ],
 )
 def test_grid_errors(spec, fragment):
-    with pytest.raises(ConfigError, match=fragment) as e:
+    with pytest.raises(ParameterError, match=fragment) as e:
         grid_axis(spec)
-    assert str(e.value).startswith("--grid: ")
+    assert e.value.parameter == "grid" and str(e.value).startswith("grid: ")
+    with pytest.raises(ConfigError, match=fragment) as e:  # from a sweep file: the file is named
+        grid_axis(spec, source="design.toml")
+    assert str(e.value).startswith("design.toml: ")
 
 
 def test_ranges_and_latin_hypercube():
     r = lhs_range("cloud.commitment.discount=10%:30%")
     assert (r.lo, r.hi, r.integer) == (0.1, 0.3, False)
     assert lhs_range("cloud.commitment.years=3:9").integer
-    with pytest.raises(ConfigError, match="--range: cloud.commitment.discount: range 0.3:0.1 has lo > hi"):
+    with pytest.raises(ParameterError, match="^range: cloud.commitment.discount: range 0.3:0.1 has lo > hi"):
         lhs_range("cloud.commitment.discount=0.3:0.1")
-    with pytest.raises(ConfigError, match="expected LO:HI"):
+    with pytest.raises(ParameterError, match="expected LO:HI"):
         lhs_range("cloud.commitment.discount=0.3")
     u = latin_hypercube(20, 3, seed=4)
     assert u.shape == (20, 3) and ((u >= 0) & (u < 1)).all()
@@ -106,14 +111,16 @@ def test_build_design():
     d = build_design([grid_axis("a.b=1,2")], lhs=5, ranges=[lhs_range("e.f=0:1")], cells=[{"a.b": "9"}])
     assert len(d.cells) == 2 * 5 + 1 and d.grid_shape is None and d.cells[-1] == {"a.b": "9"}
     assert [c["e.f"] for c in d.cells[:5]] == [c["e.f"] for c in d.cells[5:10]]  # the same points in every grid cell
-    with pytest.raises(ConfigError, match="swept twice"):
-        build_design([grid_axis("a.b=1,2"), grid_axis("a.b=3")])
-    with pytest.raises(ConfigError, match="needs --lhs N"):
-        build_design(ranges=[lhs_range("e.f=0:1")])
-    with pytest.raises(ConfigError, match="needs at least one --range"):
-        build_design(lhs=3)
-    with pytest.raises(ConfigError, match="nothing to sweep"):
-        build_design()
+    for call, parameter, fragment in [
+        (lambda: build_design([grid_axis("a.b=1,2"), grid_axis("a.b=3")]), "grid", "a.b: swept twice"),
+        (lambda: build_design(ranges=[lhs_range("e.f=0:1")]), "range", "e.f: a range needs lhs"),
+        (lambda: build_design(lhs=3), "lhs", "needs at least one range"),
+        (lambda: build_design(lhs=0, ranges=[lhs_range("e.f=0:1")]), "lhs", "needs at least 1 sample"),
+        (lambda: build_design(), "grids", "nothing to sweep"),
+    ]:
+        with pytest.raises(ParameterError, match=fragment) as e:
+            call()
+        assert e.value.parameter == parameter and "--" not in str(e.value)
 
 
 def test_sweep_file(tmp_path):
@@ -162,6 +169,9 @@ seed = 2
         ("[grid]\n'a.b' = 3", "grid.a.b: expected an array"),
         ("[lhs]\nsamples = 3\n[lhs.ranges]\n'a.b' = [1]", "lhs.ranges.a.b: expected [lo, hi]"),
         ("[lhs]\nsamples = 3\nranges = {'a.b' = [2, 1]}", "a.b: range 2:1 has lo > hi"),
+        ("[lhs]\nsamples = 0\nranges = {'a.b' = [1, 2]}", "lhs.samples: needs at least 1 sample"),
+        ("[lhs]\nsamples = 3\nranges = {}", "lhs.ranges: expected a table"),
+        ("[grid]\n'a.b' = [1]\n[lhs]\nsamples = 3\nranges = {'a.b' = [1, 2]}", "a.b: swept twice"),
         ("x = [", "TOML syntax error"),
         ("", "nothing to sweep"),
     ],
@@ -169,8 +179,9 @@ seed = 2
 def test_sweep_file_errors(tmp_path, text, fragment):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
+    with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")) as e:
         read_sweep_file(path)
+    assert e.value.source == str(path)
 
 
 def test_targets():
@@ -182,8 +193,10 @@ def test_targets():
     assert t.surely({**row, "p_cash_breach_hi": 0.05}) is True
     assert Target("p_cash_breach", ">", 0.02).surely(row) is True
     for bad, fragment in [("p_cash_breach", "cannot read"), ("p_cash_breach==0.1", "cannot read"), ("p_x<=0.1", "unknown metric"), ("p_cash_breach<=abc", "expected a number")]:
-        with pytest.raises(ConfigError, match=fragment):
+        with pytest.raises(ParameterError, match=f"^target: .*{fragment}"):
             parse_target(bad)
+        with pytest.raises(ConfigError, match=f"^design.toml: target: .*{fragment}"):  # read from a sweep file
+            parse_target(bad, source="design.toml")
 
 
 # --------------------------------------------------------------------------
@@ -223,6 +236,7 @@ def test_table_columns_files_and_plots(tmp_path):
     for name in ("min_cash_p01", "min_cash_p05", "min_cash_p50", "min_cash_es5", "expected_shortfall_total", "paths", "seed", "block_size", "key"):
         assert name in t
     assert (t["min_cash_es5"] <= t["min_cash_p05"]).all()
+    assert set(metric_names()) <= set(t.columns) and list(t.columns).index("min_cash_es5") == list(t.columns).index("min_cash_p99") + 1
     folder = tmp_path / "s"
     for name in (TABLE_CSV, TABLE_PARQUET, HEATMAP_PNG, LINES_PNG, MANIFEST_FILE):
         assert (folder / name).stat().st_size > 0, name
@@ -305,9 +319,12 @@ def test_cell_key_covers_the_identity(tmp_path):
 
 def test_invalid_cell_is_reported_before_anything_runs(tmp_path):
     design = build_design([grid_axis("revenue.ai_uplift.probability=0.5,1.5")])
-    with pytest.raises(ConfigError, match=r"^--grid: revenue.ai_uplift.probability: must be between 0 and 1"):
+    with pytest.raises(ParameterError, match=r"^grid: revenue.ai_uplift.probability: must be between 0 and 1"):
         run_sweep("pinterest_aws_2031", design, tmp_path / "s", **FAST)
     assert not (tmp_path / "s").exists()
+    filed = build_design([grid_axis("revenue.ai_uplift.probability=0.5,1.5", source="design.toml")])
+    with pytest.raises(ConfigError, match=r"^design.toml: revenue.ai_uplift.probability: must be between 0 and 1"):
+        run_sweep("pinterest_aws_2031", filed, tmp_path / "s", **FAST)
 
 
 # --------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_relative_precision_and_the_path_cap():
     s = sim.run(model(CASH0 + 90.0), paths=1_000, seed=1, block_size=1_000, precision="1%", max_paths=8_000).summary
     assert not s["precision"]["reached"]
     assert s["paths"] == 8_000
-    assert "max-paths" in s["precision"]["reason"]
+    assert "max_paths=8,000" in s["precision"]["reason"]
 
 
 @pytest.mark.parametrize("sampling", ["antithetic", "sobol", "lhs"])
@@ -123,3 +123,21 @@ def test_importance_sampling_keeps_thread_invariance():
     runs = [sim.run(model(floor), paths=4_000, seed=2, block_size=512, rare_event=True, threads=t).summary for t in (1, 2)]
     assert runs[0]["p_cash_breach"] == runs[1]["p_cash_breach"]
     assert runs[0]["importance_sampling"] == runs[1]["importance_sampling"]
+
+
+def test_precision_goal_and_its_errors():
+    from sim.engine.measures import MEASURES
+    from sim.engine.precision import METRICS, PrecisionGoal, parse_precision_goal
+    from sim.model import ParameterError
+
+    assert all(MEASURES[m].unit == "probability" and MEASURES[m].has_ci for m in METRICS)
+
+    assert parse_precision_goal("5%") == PrecisionGoal(0.05, relative=True)
+    assert parse_precision_goal(" 0.002 ", "p_commitment_shortfall") == PrecisionGoal(0.002, False, "p_commitment_shortfall")
+    for args, parameter, fragment in [(("abc",), "precision", "expected a number"), (("-1",), "precision", "must be positive"),
+                                      (("0.01", "p_x"), "precision_metric", "unknown precision metric 'p_x'")]:
+        with pytest.raises(ParameterError, match=fragment) as e:
+            parse_precision_goal(*args)
+        assert e.value.parameter == parameter
+    with pytest.raises(ParameterError, match="^precision: 'abc'"):  # from sim.run too, before anything runs
+        sim.run(model(CASH0), paths=100, precision="abc")

@@ -1,9 +1,10 @@
 """Plots of a sweep's table: a heatmap over two keys, probabilities with CI bands over one.
 
 Both functions take the table (``sim.analysis.sweep.SweepResult.table`` or
-``sim.analysis.sweep.load_table``), draw in the project's style (``sim.present.plots.style``),
+``sim.analysis.sweep.load_table``), draw in the project's style (``sim.present.style.style``),
 accept ``ax=`` and return ``(fig, ax)``; without ``ax`` the figure is a plain
 ``matplotlib.figure.Figure`` (no pyplot state), to show in a notebook or save.
+matplotlib itself is imported only when drawing.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ from typing import Sequence
 
 import numpy as np
 
-from sim.analysis.sweep import HEATMAP_PNG, LABELS, LINES_PNG, PROBABILITIES, Design, Target
+from sim.analysis.sweep.design import Design
+from sim.analysis.sweep.layout import HEATMAP_PNG, LINES_PNG
+from sim.analysis.sweep.targets import LABELS, PROBABILITIES, Target
 from sim.files import write_bytes_atomic
+from sim.present.style import style
 
 
 def _styled(fn):
-    """Draw inside ``sim.present.plots.style`` (artists keep the style once drawn)."""
+    """Draw inside ``sim.present.style.style`` (artists keep the style once drawn)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from sim.present.plots import style
-
         with style():
             return fn(*args, **kwargs)
 
