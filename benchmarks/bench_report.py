@@ -27,7 +27,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import sim  # noqa: E402
-from sim import report, tables  # noqa: E402
+from sim import report  # noqa: E402
+from sim.present import tables  # noqa: E402
 
 SCENARIO = "pinterest_aws_2031"
 

@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import sim
 import sim.plots
 from sim.model import describe_scenario
-from sim.report import money, pct, pct_ci
+from sim.present.formatting import money, percent, percent_ci
 from sim.present.text import format_summary
 
 # %% [markdown]
@@ -81,9 +81,9 @@ print(format_summary(base.summary))
 # %%
 s = base.summary
 breach = s["p_cash_breach"]
-print(f"P(cash < {money(s['cash_floor'])} at some point): {pct(breach['estimate'])}  (95% CI {pct_ci(breach['ci95'])})")
-print(f"P(profit compression in some year):   {pct(s['p_profit_compression_any'])}")
-print(f"P(a commitment shortfall):            {pct(s['p_commitment_shortfall'])}, "
+print(f"P(cash < {money(s['cash_floor'])} at some point): {percent(breach['estimate'])}  (95% CI {percent_ci(breach['ci95'])})")
+print(f"P(profit compression in some year):   {percent(s['p_profit_compression_any'])}")
+print(f"P(a commitment shortfall):            {percent(s['p_commitment_shortfall'])}, "
       f"{money(s['expected_shortfall_total'])} expected over the term")
 print(f"Lowest cash on the worst 5% of paths: {money(s['min_cash']['quantiles']['0.05'])} or less")
 

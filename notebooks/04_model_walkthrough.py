@@ -39,7 +39,7 @@ import pandas as pd
 
 import sim
 import sim.plots
-from sim.report import money, pct
+from sim.present.formatting import money, percent
 
 scenario = sim.load("pinterest_aws_2031")
 everything = sim.paths(scenario, n=PATHS, seed=SEED)
@@ -304,5 +304,5 @@ checks = {
     "P(commitment shortfall)": ((everything["shortfall"] > 0).any(axis=1).mean(), s["p_commitment_shortfall"]),
 }
 for name, (by_hand, reported) in checks.items():
-    print(f"{name:34s} counted {pct(by_hand):>7s}   sim.run {pct(reported):>7s}")
+    print(f"{name:34s} counted {percent(by_hand):>7s}   sim.run {percent(reported):>7s}")
     assert by_hand == reported

@@ -202,7 +202,7 @@ def compare(results, text: bool = True):
     """
     import pandas as pd
 
-    from sim.report.document import money, pct, pct_ci
+    from sim.present.formatting import money, percent, percent_ci
     from sim.analysis.sweep import summary_row
 
     if isinstance(results, Mapping):
@@ -224,7 +224,7 @@ def compare(results, text: bool = True):
                 if kind == "p":
                     col[key + "_lo"], col[key + "_hi"] = row[key + "_lo"], row[key + "_hi"]
             elif kind == "p":
-                col[name] = f"{pct(row[key])} ({pct_ci([row[key + '_lo'], row[key + '_hi']])})"
+                col[name] = f"{percent(row[key])} ({percent_ci([row[key + '_lo'], row[key + '_hi']])})"
             else:
                 col[name] = money(row[key])
         col["Cash floor" if text else "cash_floor"] = money(s["cash_floor"]) if text else s["cash_floor"]

@@ -20,14 +20,15 @@ money is USD millions), fiscal years on the x axis, units in the titles.
 
 from __future__ import annotations
 
-import contextlib
-import math
 from typing import Callable
 
 import numpy as np
 
+from sim.present.formatting import margin, money, percent, percent_ci, step_label
 from sim.present.metrics import bill_decomposition, first_breach, quantile_table, usage_quantiles
+from sim.present.style import C_CENTRAL, C_DEBT, C_DIST, C_FLOOR, FIGSIZE, PALETTE, money_formatter, percent_formatter, style
 
+# PALETTE, style and the formatters stay importable from here: sim.plots is the notebooks' face
 __all__ = [
     "PALETTE",
     "FIGURES",
@@ -47,164 +48,6 @@ __all__ = [
     "cloud_bill_bridge",
     "cfar_ear",
 ]
-
-# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
-PALETTE = {
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "sky": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-    "black": "#000000",
-    "grey": "#7F7F7F",
-}
-C_DIST = PALETTE["blue"]  # the simulated distribution
-C_CENTRAL = PALETTE["black"]  # the central case
-C_FLOOR = PALETTE["vermillion"]  # limits that matter: floor, threshold, breach mass
-C_DEBT = PALETTE["purple"]
-
-FIGSIZE = (7.2, 3.6)
-
-STYLE = {
-    "figure.facecolor": "white",
-    "axes.facecolor": "white",
-    "savefig.facecolor": "white",
-    "axes.edgecolor": "#444444",
-    "axes.linewidth": 0.8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "grid.color": "#d9d9d9",
-    "grid.linewidth": 0.6,
-    "axes.axisbelow": True,
-    "axes.titlesize": 10.5,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.titlepad": 8,
-    "axes.labelsize": 9,
-    "axes.labelcolor": "#222222",
-    "font.size": 9,
-    "xtick.labelsize": 8.5,
-    "ytick.labelsize": 8.5,
-    "xtick.color": "#333333",
-    "ytick.color": "#333333",
-    "legend.fontsize": 8,
-    "legend.frameon": False,
-    "lines.linewidth": 1.6,
-    "lines.markersize": 4.5,
-    "svg.fonttype": "none",
-    "pdf.fonttype": 42,
-    "savefig.dpi": 150,
-}
-
-
-@contextlib.contextmanager
-def style():
-    """The figures' matplotlib settings, as a context manager."""
-    import matplotlib
-    from cycler import cycler
-
-    interactive = matplotlib.is_interactive()
-    try:
-        with matplotlib.rc_context({**STYLE, "axes.prop_cycle": cycler(color=list(PALETTE.values()))}):
-            try:
-                yield
-            finally:
-                interactive = matplotlib.is_interactive()
-    finally:
-        # A figure made inside may have loaded the backend, and Jupyter's inline
-        # backend turns interactive mode on as it loads: keep that, or later
-        # pyplot figures in the notebook would no longer show on their own.
-        matplotlib.interactive(interactive)
-
-
-# ---------------------------------------------------------------------------
-# Formatting
-# ---------------------------------------------------------------------------
-
-
-def _fmt_money(x: float, decimals: int | None = None) -> str:
-    """USD millions -> '$1.5B', '$450M', '-$12M' (sign before the $)."""
-    sign = "\u2212" if x < 0 else ""
-    a = abs(x)
-    if a >= 1000:
-        v, unit = a / 1000, "B"
-    else:
-        v, unit = a, "M"
-    if decimals is None:
-        decimals = 2 if v < 10 and unit == "B" else (1 if v < 10 else 0)
-    return f"{sign}${v:,.{decimals}f}{unit}"
-
-
-def money_formatter():
-    """Tick formatter for USD millions: one unit per axis ($M or $B), as few decimals as the ticks need."""
-    from matplotlib.ticker import Formatter
-
-    class MoneyFormatter(Formatter):
-        def __init__(self):
-            self.scale, self.unit, self.decimals = 1.0, "M", 0
-
-        def set_locs(self, locs):
-            super().set_locs(locs)
-            locs = [v for v in locs if math.isfinite(v)]
-            vmin, vmax = self.axis.get_view_interval() if self.axis is not None else (0, 0)
-            visible = [v for v in locs if min(vmin, vmax) - 1e-9 <= v <= max(vmin, vmax) + 1e-9] or locs
-            big = max((abs(v) for v in visible), default=0.0)
-            self.scale, self.unit = (1000.0, "B") if big >= 1000 else (1.0, "M")
-            self.decimals = 0
-            for d in range(4):
-                if all(abs(round(v / self.scale, d) - v / self.scale) < 1e-6 for v in visible):
-                    self.decimals = d
-                    break
-            else:
-                self.decimals = 3
-
-        def __call__(self, x, pos=None):
-            if abs(x) < 1e-9:
-                return "$0"
-            sign = "\u2212" if x < 0 else ""
-            return f"{sign}${abs(x) / self.scale:,.{self.decimals}f}{self.unit}"
-
-    return MoneyFormatter()
-
-
-def percent_formatter():
-    """Tick formatter for fractions shown as percent, with as few decimals as the ticks need."""
-    from matplotlib.ticker import Formatter
-
-    class PercentTicks(Formatter):
-        decimals = 0
-
-        def set_locs(self, locs):
-            super().set_locs(locs)
-            vals = [100 * v for v in locs if math.isfinite(v)]
-            for d in range(6):
-                if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) + 1e-12 for v in vals):
-                    self.decimals = d
-                    break
-            else:
-                self.decimals = 6
-
-        def __call__(self, x, pos=None):
-            if abs(x) < 1e-15:
-                return "0%"
-            text = f"{100 * x:.{self.decimals}f}%"
-            return "\u2212" + text[1:] if text.startswith("-") else text
-
-    return PercentTicks()
-
-
-def _pct(p: float) -> str:
-    if p == 0:
-        return "0%"
-    if p < 0.001:
-        return f"{100 * p:.3f}%"
-    if p < 0.01:
-        return f"{100 * p:.2f}%"
-    return f"{100 * p:.1f}%"
 
 
 # ---------------------------------------------------------------------------
@@ -326,11 +169,11 @@ def cash_fan(result, ax=None):
     _bands(ax, x, q)
     ax.plot(x, central, color=C_CENTRAL, linestyle="--", linewidth=1.4, label="central case")
     floor = s["cash_floor"]
-    ax.axhline(floor, color=C_FLOOR, linestyle="--", linewidth=1.3, label=f"cash floor {_fmt_money(floor)}")
+    ax.axhline(floor, color=C_FLOOR, linestyle="--", linewidth=1.3, label=f"cash floor {money(floor)}")
     for d in s.get("p_cash_below_principal_at_maturity", []):
         ax.axvline(d["maturity"], color=C_DEBT, linestyle=":", linewidth=1.5)
         ax.annotate(
-            f"{d['name']}\n{_fmt_money(d['principal'])} due",
+            f"{d['name']}\n{money(d['principal'])} due",
             (d["maturity"], 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -3), textcoords="offset points",
             ha="right", va="top", fontsize=7.5, color="#7a3b63",
         )
@@ -343,7 +186,7 @@ def cash_fan(result, ax=None):
     b = s["p_cash_breach"]
     ax.set_title(title)
     ax.legend(loc="upper left", ncol=3)
-    ax.text(0.01, 0.80, f"P(cash < floor at some step) {_pct(b['estimate'])}\n95% CI {_pct(b['ci95'][0])}\u2013{_pct(b['ci95'][1])}",
+    ax.text(0.01, 0.80, f"P(cash < floor at some step) {percent(b['estimate'])}\n95% CI {percent_ci(b['ci95'])}",
             transform=ax.transAxes, ha="left", va="top", fontsize=8,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#bbbbbb", "linewidth": 0.6})
     return fig, ax
@@ -362,23 +205,23 @@ def min_cash_histogram(result, ax=None):
     ax.stairs(share, edges, fill=True, color=C_DIST, alpha=0.55, linewidth=0, label="share of paths per bin")
     if edges[0] < floor:
         ax.axvspan(min(edges[0], floor) - 1e9, floor, color=C_FLOOR, alpha=0.07, linewidth=0)
-        ax.annotate(f"{_pct(b['estimate'])} of paths\nbelow the floor", (floor, 0.5), xycoords=("data", "axes fraction"),
+        ax.annotate(f"{percent(b['estimate'])} of paths\nbelow the floor", (floor, 0.5), xycoords=("data", "axes fraction"),
                     xytext=(-6, 0), textcoords="offset points", ha="right", va="center", fontsize=8.5, color="#9c3f00")  # the breach mass: the same bins, cut at the floor
         cut = np.minimum(edges, floor)
         keep = edges[:-1] < floor
         ax.stairs(share[keep], cut[: keep.sum() + 1], fill=True, color=C_FLOOR, alpha=0.85, linewidth=0,
                   label="below the floor (breach)")
-    ax.axvline(floor, color=C_FLOOR, linestyle="--", linewidth=1.3, label=f"cash floor {_fmt_money(floor)}")
+    ax.axvline(floor, color=C_FLOOR, linestyle="--", linewidth=1.3, label=f"cash floor {money(floor)}")
     mc = s["min_cash"]
     es = mc["expected_shortfall_5pct"]
-    ax.axvline(es, color=PALETTE["orange"], linestyle="-.", linewidth=1.3, label=f"mean of worst 5% {_fmt_money(es)}")
+    ax.axvline(es, color=PALETTE["orange"], linestyle="-.", linewidth=1.3, label=f"mean of worst 5% {money(es)}")
     c = s["central_case"]["min_cash"]
-    ax.axvline(c, color=C_CENTRAL, linestyle="--", linewidth=1.2, label=f"central case {_fmt_money(c)}")
+    ax.axvline(c, color=C_CENTRAL, linestyle="--", linewidth=1.2, label=f"central case {money(c)}")
     ax.xaxis.set_major_formatter(money_formatter())
     _percent_y(ax)
     ax.set_xlabel("Lowest cash at any quarter's end" if s["steps_per_year"] == 4 else "Lowest cash at any step")
     ax.set_ylabel("Share of paths")
-    _note(ax, f"P(min cash < floor) {_pct(b['estimate'])}\n95% CI {_pct(b['ci95'][0])}\u2013{_pct(b['ci95'][1])}", "upper left")
+    _note(ax, f"P(min cash < floor) {percent(b['estimate'])}\n95% CI {percent_ci(b['ci95'])}", "upper left")
     ax.set_title(f"Lowest cash over {s['years'][0]}\u2013{s['years'][-1]}, USD")
     lo, hi = edges[0], edges[-1]
     lo = min(lo, floor, es, c)
@@ -401,7 +244,7 @@ def breach_probability(result, ax=None):
     ax.fill_between(years, ci[:, 0], ci[:, 1], color=C_FLOOR, alpha=0.2, linewidth=0, label="95% interval")
     ax.plot(years, p, color=C_FLOOR, marker="o", label="P(breach by year end)")
     for y, v in zip(years, p):
-        ax.annotate(_pct(v), (y, v), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=7.5)
+        ax.annotate(percent(v), (y, v), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=7.5)
     top = float(ci[:, 1].max())
     ax.set_ylim(0, top * 1.25 if top > 0 else 0.01)
     _years_axis(ax, years)
@@ -436,20 +279,12 @@ def first_breach_time(result, ax=None):
         ci_top = max((hi for _, hi in s.get("p_first_breach_by_step_ci95", [])), default=0.0)
         ax.set_ylim(0, max(float(ci_top), float(p.max())) * 1.4)
         med = fb["median_time"]
-        _note(ax, f"P(any breach) {_pct(fb['p_any'])}\nmedian time of first breach: end of "
-                  f"{_step_label(med, years[0], spy)}", "upper left")
+        _note(ax, f"P(any breach) {percent(fb['p_any'])}\nmedian time of first breach: end of "
+                  f"{step_label(med, years[0], spy)}", "upper left")
         ax.legend(loc="upper right")
     unit = "quarter" if spy == 4 else "step"
     ax.set_title(f"When cash first falls below the floor: share of paths per {unit}")
     return fig, ax
-
-
-def _step_label(t: float, start: int, spy: int) -> str:
-    """Fiscal time at a step's end -> 'Q3 2026' (quarters) or '2026 step 5/12'."""
-    k = int(round((t - start) * spy))  # 1-based step
-    year = start + (k - 1) // spy
-    within = (k - 1) % spy + 1
-    return f"Q{within} {year}" if spy == 4 else (str(year) if spy == 1 else f"step {within}/{spy} of {year}")
 
 
 # ---------------------------------------------------------------------------
@@ -493,8 +328,8 @@ def margin_fan(result, ax=None):
     s = _summary(result)
     fig, ax = fan.__wrapped__(s, ax, "operating_margin")
     th, m0 = s["compression_threshold"], s["base_margin"]
-    ax.axhline(m0, color=PALETTE["grey"], linestyle=":", linewidth=1.2, label=f"base-year margin {_pct(m0)}")
-    ax.axhline(th, color=C_FLOOR, linestyle="--", linewidth=1.3, label=f"compression threshold {_pct(th)}")
+    ax.axhline(m0, color=PALETTE["grey"], linestyle=":", linewidth=1.2, label=f"base-year margin {margin(m0)}")
+    ax.axhline(th, color=C_FLOOR, linestyle="--", linewidth=1.3, label=f"compression threshold {margin(th)}")
     q = s["by_year"]["operating_margin"]["quantiles"]
     lo, hi = min(float(np.min(q["0.05"])), th), max(float(np.max(q["0.95"])), m0)
     pad = 0.08 * (hi - lo if hi > lo else 0.05)
@@ -519,7 +354,7 @@ def profit_probabilities(result, ax=None):
     fig, ax = _axes(ax)
     years = s["years"]
     series = [
-        ("p_profit_compression_by_year", f"P(margin < {_pct(s['compression_threshold'])}: compression)", PALETTE["orange"], "o"),
+        ("p_profit_compression_by_year", f"P(margin < {margin(s['compression_threshold'])}: compression)", PALETTE["orange"], "o"),
         ("p_net_loss_by_year", "P(net loss)", C_FLOOR, "s"),
     ]
     if "p_net_income_below_base_by_year" in s:
@@ -619,8 +454,8 @@ def shortfall_distribution(result, ax=None):
         ax.set_ylim(0, max(float(values[levels.searchsorted(0.95)].max()), float(mean.max())) * 1.25)
         _money_y(ax)
     _years_axis(ax, years)
-    _note(ax, f"P(any shortfall) {_pct(s['p_commitment_shortfall'])}\n"
-              f"expected total {_fmt_money(s['expected_shortfall_total'])}", "upper right")
+    _note(ax, f"P(any shortfall) {percent(s['p_commitment_shortfall'])}\n"
+              f"expected total {money(s['expected_shortfall_total'])}", "upper right")
     ax.set_title("Commitment shortfall paid per year, USD")
     return fig, ax
 
@@ -660,11 +495,11 @@ def cloud_bill_bridge(result, ax=None):
     ax.plot([len(names) + 0.31, len(names) + 0.69], [running, running], color="#666666", linewidth=0.7)
     top = max(dec["base_total"], dec["paid_total"], *(b + h for b, h in zip(bottoms, heights)))
     for xi, v, b, h in zip(x, [dec["totals"][n] for n in names], bottoms, heights):
-        ax.annotate(("+" if v > 0 else "") + _fmt_money(v), (xi, b + h), xytext=(0, 3), textcoords="offset points",
+        ax.annotate(money(v, plus=True), (xi, b + h), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", fontsize=7.5)
-    ax.annotate(_fmt_money(dec["base_total"]), (0, dec["base_total"]), xytext=(0, 3), textcoords="offset points",
+    ax.annotate(money(dec["base_total"]), (0, dec["base_total"]), xytext=(0, 3), textcoords="offset points",
                 ha="center", va="bottom", fontsize=7.5)
-    ax.annotate(_fmt_money(dec["paid_total"]), (len(names) + 1, dec["paid_total"]), xytext=(0, 3),
+    ax.annotate(money(dec["paid_total"]), (len(names) + 1, dec["paid_total"]), xytext=(0, 3),
                 textcoords="offset points", ha="center", va="bottom", fontsize=7.5)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, fontsize=7.5)

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import math
+from sim.present.formatting import in_words, money, percent
 
-from sim.model.units import format_money
-
-
-def money(x: float) -> str:
-    """USD millions -> '$3.40B', '$450M', '-$12.3M'."""
-    return format_money(x)
+__all__ = ["format_summary"]
 
 
-def pct(p: float, digits: int = 1) -> str:
-    return f"{100 * p:.{digits}f}%"
+def _money(x: float) -> str:
+    return money(x, minus="-")  # the terminal stays ASCII
 
 
-def in_words(p: float) -> str:
-    """'about 7 in 100 paths', 'about 1 in 3,600 paths', 'no simulated path'."""
-    if p <= 0:
-        return "no simulated path"
-    if p >= 0.995:
-        return "essentially every path"
-    if p < 0.0095:
-        n = 1 / p
-        n = round(n, -max(0, math.floor(math.log10(n)) - 1))  # two significant digits: 1 in 29,000
-        return f"about 1 in {int(n):,} paths"
-    return f"about {round(100 * p)} in 100 paths"
+def _pct(p: float, digits: int = 1) -> str:
+    return percent(p, digits, minus="-")  # fixed decimals: the columns line up
 
 
 def format_summary(s: dict) -> str:
@@ -53,43 +39,43 @@ def format_summary(s: dict) -> str:
 
     b = s["p_cash_breach"]
     lo, hi = b["ci95"]
-    floor = money(s["cash_floor"])
-    lines.append(f"P(cash < floor {floor} at some point)  {pct(b['estimate'], 2)}   95% CI {pct(lo, 2)} - {pct(hi, 2)}")
+    floor = _money(s["cash_floor"])
+    lines.append(f"P(cash < floor {floor} at some point)  {_pct(b['estimate'], 2)}   95% CI {_pct(lo, 2)} - {_pct(hi, 2)}")
     lines.append(f"  In words: {in_words(b['estimate'])} fall below {floor} before the end of {years[-1]}.")
     mc = s["min_cash"]
     q = mc["quantiles"]
     lines.append(
-        f"Minimum cash  P5 {money(q['0.05'])}  P25 {money(q['0.25'])}  median {money(q['0.5'])}  "
-        f"P95 {money(q['0.95'])}  mean of worst 5% {money(mc['expected_shortfall_5pct'])}"
+        f"Minimum cash  P5 {_money(q['0.05'])}  P25 {_money(q['0.25'])}  median {_money(q['0.5'])}  "
+        f"P95 {_money(q['0.95'])}  mean of worst 5% {_money(mc['expected_shortfall_5pct'])}"
     )
     lines.append(
-        f"Profit compression (margin below {pct(s['compression_threshold'])}) in any year  "
-        f"{pct(s['p_profit_compression_any'])}"
+        f"Profit compression (margin below {_pct(s['compression_threshold'])}) in any year  "
+        f"{_pct(s['p_profit_compression_any'])}"
     )
     lines.append(
-        f"Commitment shortfall  P(any) {pct(s['p_commitment_shortfall'])}   "
-        f"expected total {money(s['expected_shortfall_total'])}"
+        f"Commitment shortfall  P(any) {_pct(s['p_commitment_shortfall'])}   "
+        f"expected total {_money(s['expected_shortfall_total'])}"
     )
     lines.append("")
 
-    width = max(8, max(len(money(x)) for x in s["central_case"]["cash_end"]) + 1)
+    width = max(8, max(len(_money(x)) for x in s["central_case"]["cash_end"]) + 1)
     head = "by year".ljust(30) + "".join(str(y).rjust(width) for y in years)
     lines.append(head)
     rows = [
-        ("P(breach by end of year)", s["p_cash_breach_by_year"], pct),
-        ("P(profit compression)", s["p_profit_compression_by_year"], pct),
-        ("P(net loss)", s["p_net_loss_by_year"], pct),
+        ("P(breach by end of year)", s["p_cash_breach_by_year"], _pct),
+        ("P(profit compression)", s["p_profit_compression_by_year"], _pct),
+        ("P(net loss)", s["p_net_loss_by_year"], _pct),
     ]
     if "p_net_income_below_base_by_year" in s:
-        rows.append(("P(net income below base)", s["p_net_income_below_base_by_year"], pct))
+        rows.append(("P(net income below base)", s["p_net_income_below_base_by_year"], _pct))
     cash = s["by_year"]["cash_end"]["quantiles"]
     rows += [
-        ("year-end cash P5", cash["0.05"], money),
-        ("year-end cash median", cash["0.5"], money),
-        ("CFaR 95%", s["cfar95_by_year"], money),
-        ("central case: cash", s["central_case"]["cash_end"], money),
-        ("central case: margin", s["central_case"]["operating_margin"], pct),
-        ("central case: net income", s["central_case"]["net_income"], money),
+        ("year-end cash P5", cash["0.05"], _money),
+        ("year-end cash median", cash["0.5"], _money),
+        ("CFaR 95%", s["cfar95_by_year"], _money),
+        ("central case: cash", s["central_case"]["cash_end"], _money),
+        ("central case: margin", s["central_case"]["operating_margin"], _pct),
+        ("central case: net income", s["central_case"]["net_income"], _money),
     ]
     for label, values, fmt in rows:
         lines.append(label.ljust(30) + "".join(fmt(v).rjust(width) for v in values))

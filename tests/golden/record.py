@@ -75,7 +75,7 @@ def report_texts() -> dict[str, str]:
     import tempfile
 
     import sim
-    from sim.report.document import write_report
+    from sim.report import write_report
 
     result = sim.run("pinterest_aws_2031", threads=1, **SHIPPED["pinterest_aws_2031"])
     # the report's provenance shows how the run went: pin it so the text is comparable

@@ -1,4 +1,4 @@
-"""The report (sim.report.document), the tables (sim.present.tables) and ``sim report`` / ``sim run --out``.
+"""The report (sim.report), the tables (sim.present.tables) and ``sim report`` / ``sim run --out``.
 
 * the HTML is self-contained: no scripts, no external URLs, every image a
   ``data:`` PNG; the Markdown links PNG files that exist beside it;
@@ -34,7 +34,8 @@ import pytest
 from helpers import invoke
 
 import sim
-from sim.report import document as rp
+import sim.report as rp
+from sim.present import formatting as fmt
 from sim.present import tables
 
 PATHS = 20_000
@@ -108,13 +109,13 @@ def test_headline_numbers_match_summary(out_dir, result):
     s = result.summary
     text = (out_dir / "report.html").read_text(encoding="utf-8")
     b = s["p_cash_breach"]
-    assert rp.pct(b["estimate"]) in text
-    assert f"95% CI {rp.pct_ci(b['ci95'])}" in text
-    assert rp.pct(s["p_profit_compression_any"]) in text
-    assert rp.pct(max(s["p_profit_compression_by_year"])) in text
-    assert rp.pct(s["p_commitment_shortfall"]) in text
-    assert rp.money(s["expected_shortfall_total"]) in text
-    assert rp.money(s["min_cash"]["expected_shortfall_5pct"]) in text
+    assert fmt.percent(b["estimate"]) in text
+    assert f"95% CI {fmt.percent_ci(b['ci95'])}" in text
+    assert fmt.percent(s["p_profit_compression_any"]) in text
+    assert fmt.percent(max(s["p_profit_compression_by_year"])) in text
+    assert fmt.percent(s["p_commitment_shortfall"]) in text
+    assert fmt.money(s["expected_shortfall_total"]) in text
+    assert fmt.money(s["min_cash"]["expected_shortfall_5pct"]) in text
     assert s["config_hash"] in text
     assert f"{s['paths']:,}" in text
 
@@ -458,19 +459,3 @@ def test_browser_opens_report(out_dir, tmp_path):
     assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 10_000
     if os.environ.get("SIM_SCREENSHOT_DIR"):  # for a person to look at
         Path(os.environ["SIM_SCREENSHOT_DIR"], "report_top.png").write_bytes(shot)
-
-
-@pytest.mark.parametrize(
-    "p, text",
-    [(0, "0%"), (1, "100%"), (0.72025, "72.0%"), (0.0687, "6.87%"), (0.00045, "0.045%"), (0.00002, "0.002%"),
-     (7.8e-6, "0.00078%"), (0.005, "0.5%")],
-)
-def test_pct_text(p, text):
-    assert rp.pct(p) == text
-
-
-def test_money_and_words():
-    assert rp.money(-767.0).startswith("\u2212$") and rp.money(4000) == "$4.00B" and rp.money(146.37) == "$146M"
-    assert rp.in_words(0.0687) == "about 7 in 100 paths"
-    assert rp.in_words(1 / 28959) == "about 1 in 29,000 paths"
-    assert rp.in_words(0) == "no simulated path"
