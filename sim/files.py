@@ -34,6 +34,7 @@ class OutputPathError(OSError):
     def __init__(self, path: str | os.PathLike, problem: str) -> None:
         self.path, self.problem = os.fspath(path), problem
         super().__init__(f"{self.path}: {problem}")
+        self.filename, self.strerror = self.path, problem  # as an OSError from open(): `sim` prints `PATH: problem`
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem}"

@@ -1,7 +1,7 @@
 """``sim report DIR``: rebuild the risk report from saved results, without rerunning.
 
-Registered on the ``sim`` group at the end of ``sim.cli.main``.  Errors follow the
-group's rules: bad input is one line on stderr and exit code 2.
+Registered on the ``sim`` group by ``sim.cli.main``.  Errors follow the group's
+rules: bad input is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from pathlib import Path
 
 import click
 
-FORMAT_HELP = "Report formats, comma-separated: html, md, or html,md; none for no report."
+from sim.cli.common import InputError
+
+FORMAT_HELP = "Report formats, comma-separated: html, md, xlsx (the Excel workbook), e.g. html,md; none for no report."
 
 
 def parse_format_option(value: str | None) -> tuple[str, ...]:
     """``--format`` text -> formats, or the group's one-line InputError."""
-    from sim.cli.main import InputError
-    from sim.report.document import parse_formats
+    from sim.report import parse_formats
 
     try:
         return parse_formats(value)
@@ -27,7 +28,7 @@ def parse_format_option(value: str | None) -> tuple[str, ...]:
 
 @click.command()
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
-@click.option("--format", "formats", default="html,md", show_default=True, metavar="LIST", help=FORMAT_HELP)
+@click.option("--format", "formats", default="html,md,xlsx", show_default=True, metavar="LIST", help=FORMAT_HELP)
 def report(folder, formats):
     """Rebuild the report in DIR from its summary.json and config.toml.
 
@@ -40,10 +41,10 @@ def report(folder, formats):
     Example:
       sim run pinterest_aws_2031 --paths 200000 --out results/deal
       sim report results/deal --format html
+      sim report results/deal --format xlsx    # report.xlsx, the Excel workbook
     """
-    from sim.cli.main import InputError
     from sim.model import ConfigError
-    from sim.report.document import load_sensitivity, write_report
+    from sim.report import load_sensitivity, write_report
     from sim.engine.results import CONFIG_FILE, SUMMARY_FILE, Result
 
     chosen = parse_format_option(formats)
@@ -69,7 +70,7 @@ def report(folder, formats):
         return
     written = write_report(result, path, chosen)
     for p in written:
-        if p.suffix in (".html", ".md"):
+        if p.suffix in (".html", ".md", ".xlsx"):
             click.echo(str(p))
     if result.scenario is None:
         click.echo(f"note: {path / CONFIG_FILE} not found, so the report lists no inputs", err=True)

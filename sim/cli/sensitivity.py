@@ -1,6 +1,6 @@
 """``sim sensitivity``: which inputs drive a metric (tornado, spider, rank correlations, Sobol).
 
-Registered on the ``sim`` group at the end of ``sim.cli.main``; errors follow its
+Registered on the ``sim`` group by ``sim.cli.main``; errors follow its
 rules (bad input: one line on stderr, exit code 2).
 """
 
@@ -10,7 +10,21 @@ import os
 
 import click
 
-from sim.cli.main import InputError, _check_folder, _load, _progress_bar, check_run_options, emit_json
+from sim.cli.common import (
+    InputError,
+    block_size_option,
+    check_folder,
+    check_run_options,
+    emit_json,
+    json_option,
+    load_config,
+    paths_option,
+    progress_bar,
+    quiet_option,
+    seed_option,
+    set_option,
+    threads_option,
+)
 
 
 def _numbers(option: str, text: str, count: int | None = None) -> list[float]:
@@ -33,10 +47,10 @@ def _numbers(option: str, text: str, count: int | None = None) -> list[float]:
                    "min_cash_mean, min_cash_median, min_cash_p05, expected_shortfall_total, or a by-year metric "
                    "(p_cash_breach_by_YYYY, p_profit_compression_YYYY, p_net_loss_YYYY, cash_end_mean_YYYY, "
                    "cash_end_median_YYYY, net_income_mean_YYYY, fcf_mean_YYYY).")
-@click.option("--paths", "-n", type=int, default=50_000, show_default=True, help="Paths of every tornado/spider run.")
-@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Seed shared by every run (common random numbers).")
-@click.option("--block-size", type=int, default=32_768, show_default=True, help="Paths per block (part of the result's identity).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value first (repeatable).")
+@paths_option(50_000, "Paths of every tornado/spider run.")
+@seed_option(0, "Seed shared by every run (common random numbers).")
+@block_size_option(32_768, "Paths per block (part of the result's identity).")
+@set_option("Override a config value first (repeatable).")
 @click.option("--inputs", metavar="KEY,KEY,...", help="Analyse only these uncertain inputs (dotted keys) [default: every input that varies].")
 @click.option("--percentiles", default="5,10,25,50,75,90,95", show_default=True, help="Spider points: percentiles at which each input is held.")
 @click.option("--tornado", "tornado_ends", default="10,90", show_default=True, metavar="LOW,HIGH", help="Percentiles of the tornado's ends.")
@@ -44,12 +58,12 @@ def _numbers(option: str, text: str, count: int | None = None) -> list[float]:
 @click.option("--sobol-paths", type=int, default=4_000, show_default=True, help="Paths of each Sobol run.")
 @click.option("--bootstrap", type=int, default=1_000, show_default=True, help="Bootstrap resamples for the Sobol intervals.")
 @click.option("--no-correlations", is_flag=True, help="Skip the per-path rank correlations.")
-@click.option("--threads", "-t", type=int, default=None, help="Runs in parallel [default: all cores]. Never changes results.")
+@threads_option("Runs in parallel [default: all cores]. Never changes results.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write sensitivity.json, CSV tables and PNG figures into DIR.")
-@click.option("--json", "json_out", metavar="FILE|-", help="Write the JSON result to FILE, or stdout with '-'.")
+@json_option("Write the JSON result to FILE, or stdout with '-'.")
 @click.option("--no-figures", is_flag=True, help="With --out: tables only, no PNG figures.")
 @click.option("--top", type=int, default=10, show_default=True, help="Inputs listed in the terminal summary.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed summary.")
+@quiet_option("No progress bar and no printed summary.")
 def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, percentiles, tornado_ends, sobol, sobol_paths,
                 bootstrap, no_correlations, threads, out_dir, json_out, no_figures, top, quiet):
     """Which uncertain inputs drive METRIC for CONFIG (default pinterest_aws_2031).
@@ -80,22 +94,20 @@ def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, perc
     if low >= high:
         raise InputError(f"--tornado: {tornado_ends}: LOW must be below HIGH")
     if json_out and json_out != "-":
-        _check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
+        check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
     if out_dir:
         if os.path.exists(out_dir) and not os.path.isdir(out_dir):
             raise InputError(f"--out: {out_dir}: not a folder")
         existing = os.path.abspath(out_dir)
         while not os.path.exists(existing):
             existing = os.path.dirname(existing)
-        _check_folder("--out", existing)
+        check_folder("--out", existing)
 
-    scn = _load(config, overrides)
-    m = ss.resolve_metric(metric, scn)
+    scn = load_config(config, overrides)
+    m = ss.resolve_metric(metric, scn, per_path=True)
     keys = [k.strip() for k in inputs.split(",") if k.strip()] if inputs else None
     chosen = ss.uncertain_inputs(scn, keys)
-    bar = _progress_bar(ss.planned_runs(scn, chosen, pcts, low, high, sobol), quiet)
-    if bar is not None:
-        bar.unit, bar.unit_scale = "run", False
+    bar = progress_bar(ss.planned_runs(scn, chosen, pcts, low, high, sobol), quiet, unit="run")
     try:
         result = ss.analyse(
             scn, m, paths, seed, block_size=block_size, inputs=keys, percentiles=pcts, low=low, high=high,
@@ -126,10 +138,10 @@ RUN_PATHS = 50_000  # default paths per sensitivity run of `sim run --sensitivit
 def plan_for_run(scn, enabled: bool, metric: str | None, paths: int | None, out_dir, run_paths: int):
     """Check ``sim run``'s --sensitivity options before the run; None without --sensitivity.
 
-    Returns ``(scenario, Metric, paths per run)``.  Bad input is an InputError (one line, exit 2).
+    Returns ``(scenario, Measure, paths per run)``.  Bad input is an InputError (one line, exit 2).
     """
     from sim.analysis import sensitivity as ss
-    from sim.model import ConfigError
+    from sim.model import ParameterError
 
     if not enabled:
         for option, value in (("--sensitivity-metric", metric), ("--sensitivity-paths", paths)):
@@ -142,10 +154,10 @@ def plan_for_run(scn, enabled: bool, metric: str | None, paths: int | None, out_
     if n < 2:
         raise InputError(f"--sensitivity-paths: {n}: must be at least 2")
     try:
-        m = ss.resolve_metric(metric or "p_cash_breach", scn)
-        inputs = ss.uncertain_inputs(scn)
-    except ConfigError as e:
-        raise InputError(f"--sensitivity-metric: {e.key}: {e.problem}" if e.source == "--metric" else str(e)) from None
+        m = ss.resolve_metric(metric or "p_cash_breach", scn, per_path=True)
+    except ParameterError as e:  # the library's `metric` is this command's --sensitivity-metric
+        raise InputError(f"--sensitivity-metric: {e.problem}") from None
+    inputs = ss.uncertain_inputs(scn)
     if not inputs:
         raise InputError("--sensitivity: the scenario has no uncertain inputs (every (D) parameter is fixed): nothing to vary")
     return scn, m, n
@@ -155,9 +167,7 @@ def run_for_report(plan, seed: int, block_size: int, threads: int | None, quiet:
     """The tornado (with its spider points) and the rank correlations, without Sobol, on the run's seed and blocks."""
     from sim.analysis import sensitivity as ss
     scn, m, n = plan
-    bar = _progress_bar(ss.planned_runs(scn, ss.uncertain_inputs(scn)), quiet)
-    if bar is not None:
-        bar.unit, bar.unit_scale = "run", False
+    bar = progress_bar(ss.planned_runs(scn, ss.uncertain_inputs(scn)), quiet, unit="run")
     try:
         return ss.analyse(scn, m, n, seed, block_size=block_size, correlations=True, sobol=0, threads=threads,
                           progress=bar.update if bar else None)
@@ -168,10 +178,10 @@ def run_for_report(plan, seed: int, block_size: int, threads: int | None, quiet:
 
 def summary_line(res) -> str:
     """One line for the terminal after the run's summary."""
-    from sim.analysis.sensitivity import _delta
+    from sim.analysis.sensitivity import delta
 
     head = f"Sensitivity of {res.metric.label} ({res.paths:,} paths per run, {res.runs} runs)"
     if not res.sweeps:
         return head + ": no inputs"
     top = res.sweeps[0]
-    return f"{head}: {top.input.key} matters most (swing {_delta(res.metric, top.swing)}); report section 9"
+    return f"{head}: {top.input.key} matters most (swing {delta(res.metric, top.swing)}); report section 9"

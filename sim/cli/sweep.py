@@ -1,60 +1,37 @@
-"""``sim sweep`` and ``sim solve``, and the executor options they share with ``sim run``.
+"""``sim sweep`` and ``sim solve``: many runs of one scenario on common random numbers.
 
-``--executor dask`` runs the engine's tasks on Dask: a LocalCluster of
-``--threads`` worker processes (default all cores), or the cluster whose
-scheduler ``--scheduler tcp://HOST:PORT`` names (``docs/CLUSTER.md``).
-Results never depend on the executor.
-
-Registered on the ``sim`` group at the end of ``sim.cli.main``; this module imports
-``sim.cli.main`` lazily (inside functions) so either can be imported first.
+Both take the executor options of ``sim.cli.common`` (``--executor dask``,
+``--scheduler``: docs/CLUSTER.md); results never depend on the executor.
+Registered on the ``sim`` group by ``sim.cli.main``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
 
 import click
 
-EXECUTORS = ("local", "dask")
-
-
-@contextlib.contextmanager
-def open_executor(executor: str | None, scheduler: str | None, threads: int | None):
-    """The engine executor the options ask for (None: local threads), closed afterwards.
-
-    Raises
-    ------
-    sim.cli.main.InputError
-        Dask missing, ``--scheduler`` with ``--executor local``, or a scheduler
-        that cannot be reached.
-    """
-    from sim.cli.main import InputError
-
-    kind = executor or ("dask" if scheduler else "local")
-    if kind == "local":
-        if scheduler:
-            raise InputError("--scheduler: needs --executor dask")
-        yield None
-        return
-    try:
-        from sim.engine.dask_executor import ClusterError, DaskExecutor
-    except ImportError:
-        raise InputError("--executor dask: Dask is not installed (pip install 'sim[dask]')") from None
-    try:
-        pool = DaskExecutor(scheduler=scheduler, workers=threads)
-    except ClusterError as e:
-        raise InputError(f"--scheduler: {e}") from None
-    try:
-        yield pool
-    finally:
-        pool.close()
+from sim.cli.common import (
+    InputError,
+    block_size_option,
+    check_folder,
+    check_run_options,
+    emit_json,
+    executor_options,
+    json_option,
+    open_executor,
+    paths_option,
+    quantiles_option,
+    quiet_option,
+    seed_option,
+    set_option,
+)
 
 
 class _Exit(click.ClickException):
-    """One line on stderr and an exit code (``sim.cli.main.SimGroup`` prints it)."""
+    """One line on stderr and an exit code (the group, ``sim.cli.main.SimGroup``, prints it)."""
 
     def __init__(self, message: str, code: int):
         super().__init__(message)
@@ -98,38 +75,6 @@ class _CellBar:
             self.bar.close()
 
 
-EXECUTOR_HELP = "Where the blocks run: local threads, or Dask [default: local; dask with --scheduler]. Never changes results."
-SCHEDULER_HELP = "Join this Dask scheduler (else --executor dask starts a LocalCluster of --threads worker processes)."
-_EXECUTOR_OPTIONS = [
-    click.option("--executor", type=click.Choice(EXECUTORS), default=None, help=EXECUTOR_HELP),
-    click.option("--scheduler", metavar="tcp://HOST:PORT", help=SCHEDULER_HELP),
-    click.option("--threads", "-t", type=int, default=None, help="Local threads, or LocalCluster worker processes [default: all cores]."),
-]
-
-
-def executor_options(f):
-    for option in reversed(_EXECUTOR_OPTIONS):
-        f = option(f)
-    return f
-
-
-# For commands whose signature is shared with other options (``sim run``): the
-# values go to ``ctx.meta`` and :func:`executor_from_context` opens the executor.
-def _remember(ctx, param, value):
-    ctx.meta[f"sim.{param.name}"] = value
-    return value
-
-
-executor_option = click.option("--executor", type=click.Choice(EXECUTORS), default=None, expose_value=False, callback=_remember, help=EXECUTOR_HELP)
-scheduler_option = click.option("--scheduler", metavar="tcp://HOST:PORT", expose_value=False, callback=_remember, help=SCHEDULER_HELP)
-
-
-def executor_from_context(threads: int | None):
-    """Open the executor that ``--executor``/``--scheduler`` ask for; closed with the command's context."""
-    ctx = click.get_current_context()
-    return ctx.with_resource(open_executor(ctx.meta.get("sim.executor"), ctx.meta.get("sim.scheduler"), threads))
-
-
 @click.command()
 @click.argument("config", required=False)
 @click.option("--grid", "grids", multiple=True, metavar="KEY=V1,V2,..|KEY=LO:HI:N", help="Sweep KEY over values, or N evenly spaced values from LO to HI (repeatable: a full grid).")
@@ -137,16 +82,16 @@ def executor_from_context(threads: int | None):
 @click.option("--range", "ranges", multiple=True, metavar="KEY=LO:HI", help="A Latin-hypercube key and its range (repeatable).")
 @click.option("--lhs-seed", type=int, default=None, help="Seed of the hypercube design [default: 0].")
 @click.option("--file", "sweep_file", type=click.Path(dir_okay=False), help="Sweep file (TOML): design and settings (docs/CLUSTER.md).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value in every cell (repeatable).")
-@click.option("--paths", "-n", type=int, default=None, help="Paths per cell [default: 100000].")
-@click.option("--seed", "-s", type=int, default=None, help="Seed, the same in every cell [default: 0].")
-@click.option("--block-size", type=int, default=None, help="Paths per block [default: 32768].")
-@click.option("--quantiles", type=click.Choice(["auto", "exact", "sketch"]), default=None, help="Quantile method [default: auto].")
+@set_option("Override a config value in every cell (repeatable).")
+@paths_option(None, "Paths per cell [default: 100000].")
+@seed_option(None, "Seed, the same in every cell [default: 0].")
+@block_size_option(None, "Paths per block [default: 32768].")
+@quantiles_option(None, "Quantile method [default: auto].")
 @click.option("--target", default=None, metavar="METRIC<=VALUE", help="Outline the cells meeting it in the heatmap, e.g. 'p_cash_breach<=0.05'.")
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Sweep folder: results, table, plots; rerun to resume.")
 @executor_options
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed table.")
+@quiet_option("No progress bar and no printed table.")
 def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, seed, block_size, quantiles, target, out_dir, executor, scheduler, threads, no_plots, quiet):
     """Run CONFIG over a grid or Latin hypercube of config values, with common random numbers.
 
@@ -164,7 +109,6 @@ def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, se
           --range revenue.growth.mean=0.02:0.1 --out lhs1 --executor dask
       sim sweep --file design.toml --out big --scheduler tcp://10.0.0.5:8786
     """
-    from sim.cli.main import _check_folder, check_run_options
     from sim.analysis.sweep import DEFAULT_SWEEP_PATHS, build_design, grid_axis, lhs_range, parse_target, read_sweep_file, run_sweep
 
     check_run_options(paths, seed, threads, block_size)
@@ -182,17 +126,23 @@ def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, se
     quantiles = quantiles or settings.get("quantiles") or "auto"
     check_run_options(paths, seed, None, block_size)  # again: the sweep file may have set them
     target_text = target or settings.get("target")
-    goal = parse_target(target_text, "--target" if target else sweep_file) if target_text else None
+    goal = parse_target(target_text, "target" if target else sweep_file) if target_text else None
     if grids or lhs is not None or ranges or file_design is None:
         if file_design is not None:
-            from sim.cli.main import InputError
-
             raise InputError("--grid/--lhs/--range: the design comes from --file; give one or the other")
-        design = build_design([grid_axis(g) for g in grids], lhs, [lhs_range(r) for r in ranges], lhs_seed or 0)
+        if not grids and lhs is None and not ranges:
+            raise InputError("sim sweep: nothing to sweep: give --grid KEY=VALUES, --lhs N with --range KEY=LO:HI, or a sweep file")
+        axes, spans = [grid_axis(g) for g in grids], [lhs_range(r) for r in ranges]
+        # how --lhs and --range go together is the command's to say, in its options
+        if spans and lhs is None:
+            raise InputError(f"--range: {spans[0].key}: a range needs --lhs N (the number of samples)")
+        if lhs is not None and lhs >= 1 and not spans:
+            raise InputError("--lhs: needs at least one --range KEY=LO:HI")
+        design = build_design(axes, lhs, spans, lhs_seed or 0)
     else:
         design = file_design
     parent = os.path.dirname(os.path.abspath(out_dir))
-    _check_folder("--out", parent)
+    check_folder("--out", parent)
     config = config or "pinterest_aws_2031"
     all_overrides = list(settings["set"]) + list(overrides)
 
@@ -240,15 +190,15 @@ def _cells_done(folder) -> int:
 @click.option("--target", "target_text", required=True, metavar="METRIC<=VALUE", help="What the answer must meet, e.g. 'p_cash_breach<=0.05'.")
 @click.option("--smallest", is_flag=True, help="Find the smallest value meeting the target [default: the largest].")
 @click.option("--tol", default=None, metavar="X", help="Stop when the bracket is this narrow, in the key's units [default: range/200].")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value (repeatable).")
-@click.option("--paths", "-n", type=int, default=100_000, show_default=True, help="Paths per run.")
-@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Seed, the same in every run.")
-@click.option("--block-size", type=int, default=32_768, show_default=True, help="Paths per block.")
-@click.option("--quantiles", type=click.Choice(["auto", "exact", "sketch"]), default="auto", show_default=True, help="Quantile method.")
+@set_option("Override a config value (repeatable).")
+@paths_option(100_000, "Paths per run.")
+@seed_option(0, "Seed, the same in every run.")
+@block_size_option(32_768, "Paths per block.")
+@quantiles_option("auto", "Quantile method.")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), help="Keep each run's result in DIR (a rerun reuses them) and write solve.json.")
-@click.option("--json", "json_out", metavar="FILE|-", help="Write the answer as JSON to FILE, or stdout with '-'.")
+@json_option("Write the answer as JSON to FILE, or stdout with '-'.")
 @executor_options
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no printed answer.")
+@quiet_option("No progress bar and no printed answer.")
 def solve(config, key, between, target_text, smallest, tol, overrides, paths, seed, block_size, quantiles, out_dir, json_out, executor, scheduler, threads, quiet):
     """Find the largest (or --smallest) value of a key in a range that meets a target.
 
@@ -263,14 +213,13 @@ def solve(config, key, between, target_text, smallest, tol, overrides, paths, se
     """
     import json
 
-    from sim.cli.main import InputError, _check_folder, check_run_options, emit_json
     from sim.files import write_atomic
     from sim.analysis.solve import solve as run_solve
     from sim.analysis.sweep import CELLS_DIR, lhs_range, parse_quantity, parse_target
 
     check_run_options(paths, seed, threads, block_size)
     goal = parse_target(target_text)
-    span = lhs_range(f"{key}={between}", source="--between")
+    span = lhs_range(f"{key}={between}", source="between")
     step = None
     if tol is not None:
         try:
@@ -280,9 +229,9 @@ def solve(config, key, between, target_text, smallest, tol, overrides, paths, se
         if step <= 0:
             raise InputError("--tol: must be positive")
     if json_out and json_out != "-":
-        _check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
+        check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
     if out_dir:
-        _check_folder("--out", os.path.dirname(os.path.abspath(out_dir)))
+        check_folder("--out", os.path.dirname(os.path.abspath(out_dir)))
     config = config or "pinterest_aws_2031"
     bar = _CellBar(None, quiet, unit="run")
     with open_executor(executor, scheduler, threads) as pool:
