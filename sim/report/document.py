@@ -521,18 +521,18 @@ def _signed(x: float) -> str:
 def _input_blocks(scenario, s: dict) -> list[tuple]:
     if scenario is None:
         return [("p", "The resolved config (config.toml) was not saved with these results, so the inputs cannot be listed.")]
-    from sim.model import bernoulli_parameters, money_keys, scenario_to_toml, uncertain_parameters
+    from sim.model import base_revenue, base_spend, bernoulli_parameters, money_keys, scenario_to_toml, uncertain_parameters
 
     out: list[tuple] = []
     info, company = scenario.scenario, scenario.company
     rows = [
-        ["Revenue", money(company.revenue)],
+        ["Revenue", money(base_revenue(scenario))],  # the median when uncertain
         ["Operating costs (incl. the cloud bill)", money(company.operating_costs)],
     ]
     if company.net_income is not None:
         rows.append(["Net income", money(company.net_income)])
     rows += [
-        ["Cloud bill", money(scenario.cloud.spend)],
+        ["Cloud bill", money(base_spend(scenario))],
         ["Operating margin m\u2080", margin(s["base_margin"])],
         ["Compression threshold", f"{margin(s['compression_threshold'])} (m\u2080 less {margin(scenario.policy.margin_drop)} points)"],
         ["Cash floor", money(scenario.policy.cash_floor)],
