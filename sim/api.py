@@ -145,14 +145,21 @@ def paths(
         ``operating_margin``, ``cloud_cost`` (the bill paid, shortfall
         included), ``cloud_usage`` (the bill for usage after silicon savings and
         discount, before any shortfall), ``shortfall``, ``fines``,
-        ``cash_end``.  Per step, (n, K): ``cash`` at each step's end.  Per
-        path, (n,): ``min_cash``, ``first_breach_step`` (1-based, 0 = never).
+        ``cash_end``.  Per commitment, (n, J, Y) with J =
+        ``len(scenario.cloud.commitments)`` in that order (0 without a cloud
+        bill): ``shortfall_by_commitment`` (paid), ``steered_by_commitment``
+        (spend steered onto the contract) and ``deferred_by_commitment``
+        (minimum rolled over to the next contract year), each booked in the
+        fiscal year of its settlement step.  Per step, (n, K): ``cash`` at
+        each step's end.  Per path, (n,): ``min_cash``, ``first_breach_step``
+        (1-based, 0 = never).
         ``parameters``: dotted key -> (n,) values drawn once per path
         (Bernoulli keys such as ``revenue.ai_uplift.probability`` hold 1.0
         when the event happens on that path, else 0.0).  ``years`` (Y,) the
         fiscal years, ``time`` (K,) the fiscal time at each step's end
-        (``start + k / steps_per_year``), ``minimums`` (Y,) the commitment's
-        annual minimums (0 outside the term), ``cash_floor``.
+        (``start + k / steps_per_year``), ``minimums`` (Y,) the minimums of
+        the counted contract years settled in each fiscal year, all
+        commitments together (0 outside the terms), ``cash_floor``.
     """
     if n < 1:
         raise ValueError("n must be at least 1")

@@ -17,6 +17,8 @@ from sim.engine.kernel.sketch import QuantileSketch
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 BY_YEAR = ("cash_end", "revenue", "operating_income", "net_income", "fcf", "operating_margin", "cloud_cost", "shortfall", "fines", "cloud_usage")
 EXACT_BUDGET_BYTES = 256 * 2**20
+#: per-commitment fields (``sim.engine.kernel.commitments.K_*`` order) and their per-path names in ``simulate_paths``
+BY_COMMITMENT = ("shortfall", "steered", "deferred")
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,21 @@ class SeriesLayout:
         return slice(start, start + self.n_steps)
 
 
-def per_path(series: np.ndarray, first_breach: np.ndarray, lay: SeriesLayout) -> dict[str, np.ndarray]:
-    """Named views of a block's series matrix (keys of ``sim.engine.simulate.simulate_paths``)."""
+def per_path(series: np.ndarray, first_breach: np.ndarray, lay: SeriesLayout, by_commitment: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Named views of a block's series matrix (keys of ``sim.engine.simulate.simulate_paths``).
+
+    ``by_commitment`` (3, J, Y, n), the kernel's per-commitment series, gives
+    ``shortfall_by_commitment``, ``steered_by_commitment`` and
+    ``deferred_by_commitment``, each (n, J, Y).
+    """
     out = {name: series[:, lay.by_year(name)] for name in BY_YEAR}
     out["min_cash"] = series[:, 0]
     out["first_breach_step"] = first_breach
     if lay.record_steps:
         out["cash"] = series[:, lay.steps]
+    if by_commitment is not None:
+        for f, name in enumerate(BY_COMMITMENT):
+            out[f"{name}_by_commitment"] = np.ascontiguousarray(by_commitment[f].transpose(2, 0, 1))
     return out
 
 
@@ -62,10 +72,12 @@ class BlockStats:
     step_counts: np.ndarray  # (K,) paths whose first breach is at step k
     debt_counts: np.ndarray  # (J,) paths short of the principal at debt j's maturity
     cloud_parts: np.ndarray  # (3, Y) sums of usage at base prices, at current prices, after silicon
+    com_sums: np.ndarray  # (3, J, Y) per commitment: sums of shortfall paid, steered, deferred (BY_COMMITMENT)
+    com_counts: np.ndarray  # (J, Y + 1) per commitment: paths paying a shortfall in year y; in any year (last column)
     weighted: np.ndarray | None = None  # (4, Y + 1) importance-sampling sums (sim.engine.simulate.weighted_breach)
 
     @classmethod
-    def empty(cls, n: int, n_years: int, n_steps: int, n_debts: int, n_series: int) -> "BlockStats":
+    def empty(cls, n: int, n_years: int, n_steps: int, n_debts: int, n_series: int, n_commitments: int = 0) -> "BlockStats":
         return cls(
             n,
             np.zeros((5, n_years), dtype=np.int64),
@@ -74,13 +86,15 @@ class BlockStats:
             np.zeros(n_steps, dtype=np.int64),
             np.zeros(n_debts, dtype=np.int64),
             np.zeros((3, n_years)),
+            np.zeros((3, n_commitments, n_years)),
+            np.zeros((n_commitments, n_years + 1), dtype=np.int64),
         )
 
 
 class Totals:
     """Block statistics merged in block order (float sums: fixed order, fixed result)."""
 
-    def __init__(self, n_years: int, n_steps: int, n_debts: int, n_series: int):
+    def __init__(self, n_years: int, n_steps: int, n_debts: int, n_series: int, n_commitments: int = 0):
         self.n = 0
         self.year_counts = np.zeros((5, n_years), dtype=np.int64)
         self.path_counts = np.zeros(3, dtype=np.int64)
@@ -88,6 +102,8 @@ class Totals:
         self.step_counts = np.zeros(n_steps, dtype=np.int64)
         self.debt_counts = np.zeros(n_debts, dtype=np.int64)
         self.cloud_parts = np.zeros((3, n_years))
+        self.com_sums = np.zeros((3, n_commitments, n_years))
+        self.com_counts = np.zeros((n_commitments, n_years + 1), dtype=np.int64)
         self.weighted = None
 
     def add(self, s: BlockStats) -> None:
@@ -98,6 +114,8 @@ class Totals:
         self.step_counts += s.step_counts
         self.debt_counts += s.debt_counts
         self.cloud_parts += s.cloud_parts
+        self.com_sums += s.com_sums
+        self.com_counts += s.com_counts
         if s.weighted is not None:
             self.weighted = s.weighted.copy() if self.weighted is None else self.weighted + s.weighted
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import __version__
-from sim.engine.aggregate import BY_YEAR, QUANTILES
+from sim.engine.aggregate import BY_COMMITMENT, BY_YEAR, QUANTILES
 from sim.files import write_atomic
 
 Z95 = 1.959963984540054
@@ -56,7 +56,7 @@ def _by_series(quant: np.ndarray, means: np.ndarray, cols: slice) -> dict:
 
 def summarize(data) -> dict:
     """Build the summary dict from a run's merged data (``sim.engine.simulate.RunData``)."""
-    from sim.model import scenario_hash
+    from sim.model import base_spend, scenario_hash
 
     ctx, t = data.ctx, data.totals
     n = t.n
@@ -140,11 +140,15 @@ def summarize(data) -> dict:
     if ctx.model.has_cloud and com is not None:  # what the report's commitment section reads
         summary["commitment"] = {
             "total": com.total,
-            "start_year": com.start_year,
+            "start_year": com.start_year if com.start_year is not None else math.floor(com.start + 1e-9),
             "years": com.years,
             "shortfall": com.shortfall,
             "minimums_by_year": ctx.model.year_minimum.tolist(),  # per fiscal year of the horizon, 0 outside the term
         }
+        if com.start_year is None:  # [v2] a dated start: the year above is the one it falls in
+            summary["commitment"]["start"] = com.start
+    if ctx.model.n_commitments and per_contract_summary(scn):
+        summary["commitments"] = commitments_summary(scn, t, n)
     lo, hi = data.quantiles.quantiles([0.001, 0.999])[:, 0]
     edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1) if hi > lo else np.array([lo - 0.5, lo + 0.5])
     summary["min_cash_histogram"] = {"edges": edges.tolist(), "counts": data.quantiles.histogram(0, edges).tolist()}
@@ -154,7 +158,7 @@ def summarize(data) -> dict:
             usage = t.cloud_parts / n
             after_discount = np.asarray(by_year["cloud_cost"]["mean"]) - np.asarray(by_year["shortfall"]["mean"])
             summary["cloud_bill_by_year"] = {
-                "base_year_bill": scn.cloud.spend,
+                "base_year_bill": base_spend(scn),
                 "usage_at_base_prices": usage[0].tolist(),
                 "at_current_prices": usage[1].tolist(),
                 "after_silicon_savings": usage[2].tolist(),
@@ -163,6 +167,60 @@ def summarize(data) -> dict:
                 "minimums": ctx.model.year_minimum.tolist(),
             }
     return summary
+
+
+def per_contract_summary(scn) -> bool:
+    """Whether the summary lists each commitment (``commitments``): yes unless the config is a v1 deal.
+
+    A v1 deal (the single ``[cloud.commitment]`` table starting in January,
+    share 1, no rollover, no steering, shortfall "annual" or "term") has one
+    contract whose numbers are the summary's totals, and its summary stays
+    v1's, field for field (the golden files, MODEL.md section 8).
+    """
+    coms = scn.cloud.commitments
+    if len(coms) != 1:
+        return bool(coms)
+    c = coms[0]
+    v1 = (
+        c.singular
+        and c.share == 1.0
+        and c.rollover == 0.0
+        and "steerable" not in c.model_fields_set
+        and c.shortfall in ("annual", "term")
+        and c.start_year is not None
+        and c.start == float(c.start_year)
+    )
+    return not v1
+
+
+def commitments_summary(scn, t, n: int) -> dict:
+    """Per contract (MODEL.md section 7): P(any shortfall) with its Wilson interval, expected total paid,
+    and by fiscal year the mean shortfall paid, P(shortfall), mean steered spend and mean deferred minimum;
+    ``contract_years`` maps each contract year to its settlement step (``sim.model.contracts``)."""
+    from sim.model.contracts import contract_years
+
+    out = {}
+    for j, c in enumerate(scn.cloud.commitments):
+        means = t.com_sums[:, j, :] / n
+        counts = t.com_counts[j]
+        out[c.name] = {
+            "key": c.key,
+            "share": c.share,
+            "shortfall_rule": c.shortfall,
+            "p_shortfall": int(counts[-1]) / n,
+            "p_shortfall_ci95": list(wilson(int(counts[-1]), n)),
+            "expected_shortfall_total": float(means[0].sum()),
+            "p_shortfall_by_year": [int(x) / n for x in counts[:-1].tolist()],
+            **{f"{name}_by_year": {"mean": means[f].tolist()} for f, name in enumerate(BY_COMMITMENT)},
+            "contract_years": [
+                {"year": cy.year, "start": cy.start, "settlement_step": cy.settlement_step, "settlement": cy.settlement,
+                 "minimum": cy.minimum, "counted": cy.counted}
+                for cy in contract_years(c, scn.scenario)
+            ],
+        }
+        if c.shortfall == "both":
+            out[c.name]["total"] = c.total
+    return out
 
 
 def _reweight(summary: dict, t, n: int, method) -> None:

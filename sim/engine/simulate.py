@@ -125,9 +125,11 @@ def _run_kernel(
     buffer: np.ndarray | None = None,
     param_log_weight: np.ndarray | None = None,
     sketch: QuantileSketch | None = None,
+    by_commitment: np.ndarray | None = None,
 ) -> tuple[BlockStats, np.ndarray | None, np.ndarray]:
     n = theta.shape[1]
     m = ctx.method
+    n_com = ctx.model.n_commitments
     if sketch is not None:  # the kernel counts the values into the sketch; no series matrix
         series = np.empty((lay.n_series, 0))
         counts = (sketch.counts, sketch.lo, sketch.hi)
@@ -136,13 +138,15 @@ def _run_kernel(
         counts = _NO_SKETCH
     first = np.zeros(n, dtype=np.int64)
     log_weight = np.zeros(n)
-    stats = BlockStats.empty(n, ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series)
+    stats = BlockStats.empty(n, ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series, n_com)
+    if by_commitment is None:
+        by_commitment = np.zeros((3, n_com, ctx.n_years, 0))
     tilted = mode != CENTRAL and m.tilted
     simulate_block(
         ctx.model, theta, *rngs, mode, m.tilt_z if tilted else 0.0, m.tilt_w if tilted else 0.0,
         series, first, log_weight,
         stats.year_counts, stats.path_counts, stats.sums, stats.step_counts, stats.debt_counts, stats.cloud_parts,
-        *counts,
+        stats.com_sums, stats.com_counts, by_commitment, *counts,
     )
     if tilted:
         if param_log_weight is not None:
@@ -169,7 +173,8 @@ def weighted_breach(w: np.ndarray, first: np.ndarray, ctx: Context) -> np.ndarra
 
 
 def simulate_block_of_paths(
-    ctx: Context, seed: int, block: int, n: int, lay: SeriesLayout, buffer: np.ndarray | None = None, sketch: QuantileSketch | None = None
+    ctx: Context, seed: int, block: int, n: int, lay: SeriesLayout, buffer: np.ndarray | None = None,
+    sketch: QuantileSketch | None = None, by_commitment: np.ndarray | None = None,
 ) -> tuple[BlockStats, np.ndarray | None, np.ndarray]:
     """Simulate block ``block`` (``n`` paths): its statistics, series matrix (n, S) and first-breach steps (n,).
 
@@ -177,6 +182,9 @@ def simulate_block_of_paths(
     array.  ``buffer`` (a C-contiguous float64 array of at least n * S
     values) holds it when given.  With ``sketch``, the paths' values are
     counted into it instead (no series matrix: None is returned in its place).
+    ``by_commitment`` (3, J, Y, n), zeros, receives every path's
+    per-commitment shortfall paid, steered spend and deferred minimum
+    (``sim.engine.aggregate.BY_COMMITMENT``) when given.
     """
     param_log_weight = None
     theta = np.empty((ctx.layout.n_columns, n))
@@ -189,7 +197,7 @@ def simulate_block_of_paths(
     normals = [stream_state(streams.stream(seed, block, p)) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE)]
     rngs = [*normals, streams.stream(seed, block, streams.EVENTS)]
     mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM
-    return _run_kernel(ctx, theta, rngs, mode, lay, buffer, param_log_weight, sketch)
+    return _run_kernel(ctx, theta, rngs, mode, lay, buffer, param_log_weight, sketch, by_commitment)
 
 
 def block_sizes(paths: int, block_size: int) -> list[int]:
@@ -206,26 +214,37 @@ def simulate_paths(scenario, seed: int, n_paths: int, block_size: int = DEFAULT_
     dict of str to ndarray
         ``min_cash`` (n,), ``first_breach_step`` (n,) int (1-based, 0 = never),
         per-year (n, Y): ``revenue``, ``operating_income``, ``net_income``,
-        ``fcf``, ``cloud_cost``, ``shortfall``, ``fines``, ``cash_end``,
-        ``operating_margin``, ``cloud_usage`` (the bill before any shortfall);
-        per-step ``cash`` (n, K). USD millions.
+        ``fcf``, ``cloud_cost``, ``shortfall`` (every commitment's), ``fines``,
+        ``cash_end``, ``operating_margin``, ``cloud_usage`` (the bill before
+        any shortfall); per commitment (n, J, Y), J = ``len(cloud.commitments)``
+        (0 without a cloud bill): ``shortfall_by_commitment`` (paid),
+        ``steered_by_commitment``, ``deferred_by_commitment`` (rolled over to
+        the next contract year), each in the fiscal year of its settlement
+        step; per-step ``cash`` (n, K). USD millions.
     """
     ctx = prepare(scenario)
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
-    blocks = [simulate_block_of_paths(ctx, seed, b, n, lay) for b, n in enumerate(block_sizes(n_paths, block_size))]
+    sizes = block_sizes(n_paths, block_size)
+    blocks, parts = [], []
+    for b, n in enumerate(sizes):
+        part = np.zeros((3, ctx.model.n_commitments, ctx.n_years, n))
+        blocks.append(simulate_block_of_paths(ctx, seed, b, n, lay, by_commitment=part))
+        parts.append(part)
     series = np.concatenate([s for _, s, _ in blocks])
     first = np.concatenate([f for _, _, f in blocks])
-    return per_path(series, first, lay)
+    return per_path(series, first, lay, np.concatenate(parts, axis=3))
 
 
 def central_case(ctx: Context) -> dict[str, np.ndarray]:
-    """The deterministic central path (MODEL.md section 7), per-year arrays (Y,) and ``cash`` (K,)."""
+    """The deterministic central path (MODEL.md section 7): per-year arrays (Y,), ``cash`` (K,),
+    per-commitment arrays (J, Y) (``*_by_commitment``)."""
     params = {k: np.array([v]) for k, v in central_parameters(ctx.scenario).items()}
     theta = build_theta(ctx.layout, params, 1)
     rngs = [np.zeros(4, dtype=np.uint64)] * 3 + [np.random.default_rng(0)]  # never drawn from
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
-    _, series, first = _run_kernel(ctx, theta, rngs, CENTRAL, lay)
-    return {k: v[0] for k, v in per_path(series, first, lay).items()}
+    part = np.zeros((3, ctx.model.n_commitments, ctx.n_years, 1))
+    _, series, first = _run_kernel(ctx, theta, rngs, CENTRAL, lay, by_commitment=part)
+    return {k: v[0] for k, v in per_path(series, first, lay, part).items()}
 
 
 @dataclass
@@ -311,7 +330,7 @@ class Simulation:
         self.lay = SeriesLayout(self.ctx.n_years, self.ctx.n_steps, record_steps)
         self.exact = use_exact(planned_paths, self.lay, quantiles)
         self.pool = executor if executor is not None else ThreadExecutor(threads)
-        self.totals = Totals(self.ctx.n_years, self.ctx.n_steps, self.ctx.model.debt_due.shape[0], self.lay.n_series)
+        self.totals = Totals(self.ctx.n_years, self.ctx.n_steps, self.ctx.model.debt_due.shape[0], self.lay.n_series, self.ctx.model.n_commitments)
         self.store = ExactQuantiles() if self.exact else None
         self.sketch = None if self.exact else QuantileSketch(self.lay.n_series)
         self.blocks = 0

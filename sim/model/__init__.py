@@ -10,7 +10,10 @@ from sim.model.distributions import Dist, parse_dist
 from sim.model.errors import TABLE_ARRAYS, ConfigError, ParameterError
 from sim.model.load import load_scenario, resolve_scenario_path, shipped_scenarios, validate_scenario
 from sim.model.overrides import apply_overrides, override_keys, parse_override
-from sim.model.parameters import bernoulli_parameters, fixed_costs, money_keys, uncertain_parameters, variable_share_max
+from sim.model.parameters import (
+    base_revenue, base_spend, bernoulli_parameters, fixed_costs, has_cloud, money_keys, uncertain_parameters,
+    variable_share_max,
+)
 from sim.model.schema import Scenario
 from sim.model.serialize import scenario_hash, scenario_to_dict, scenario_to_toml, toml_value
 from sim.model.units import format_money, format_number, parse_money, parse_number
@@ -22,11 +25,14 @@ __all__ = [
     "ParameterError",
     "Scenario",
     "apply_overrides",
+    "base_revenue",
+    "base_spend",
     "bernoulli_parameters",
     "describe_scenario",
     "fixed_costs",
     "format_money",
     "format_number",
+    "has_cloud",
     "load_scenario",
     "money_keys",
     "override_keys",

@@ -2,8 +2,9 @@
 
 It states what the model will do with the config: the time grid, the base
 figures it derives (m_0, F_0), every uncertain parameter with its median and
-5-95% range, the Bernoulli outcomes, event processes, correlations and
-warnings about settings that have no effect.
+5-95% range, the Bernoulli outcomes, each commitment's contract years on the
+step grid, dated cash flows, event processes, correlations and warnings
+about settings that have no effect.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from sim.model.actuals import MONEY_METRICS
+from sim.model.contracts import contract_years, date_step, month_text, step_period, term_steps
 from sim.model.distributions import Dist
-from sim.model.parameters import bernoulli_parameters, fixed_costs, money_keys, uncertain_parameters
+from sim.model.parameters import (
+    base_revenue, base_spend, bernoulli_parameters, fixed_costs, has_cloud, money_keys, uncertain_parameters,
+)
 from sim.model.units import format_money
 from sim.model.units import format_number as _plain
 
@@ -52,22 +57,10 @@ def warnings(scn: "Scenario") -> list[str]:
     first, last = info.start, info.start + info.years - 1
     out = []
     cloud = scn.cloud
-    if cloud.spend == 0 and (cloud.silicon or cloud.pricing.shifts or cloud.pricing.volatility > 0):
+    if not has_cloud(scn) and (cloud.silicon or cloud.pricing.shifts or cloud.pricing.volatility > 0):
         out.append("cloud.spend is 0 (no cloud bill): cloud.silicon and cloud.pricing have no effect")
-    com = cloud.commitment
-    if com is not None:
-        com_last = com.start_year + com.years - 1
-        outside = sum(1 for y in range(com.start_year, com_last + 1) if not first <= y <= last)
-        if outside == com.years:
-            out.append(
-                f"cloud.commitment: committed years {_years(com.start_year, com.years)} lie outside "
-                f"the horizon {first}-{last}: no discount, no minimums"
-            )
-        elif outside:
-            out.append(
-                f"cloud.commitment: {outside} of the committed years {_years(com.start_year, com.years)} lie "
-                f"outside the horizon {first}-{last} and are ignored"
-            )
+    if has_cloud(scn):
+        out += [w for c in cloud.commitments for w in _commitment_warnings(scn, c)]
     for p in scn.operating_costs.programs:
         key = f"operating_costs.programs.{p.name}"
         if p.years == 0:
@@ -85,12 +78,32 @@ def warnings(scn: "Scenario") -> list[str]:
     processes += [(f"cloud.pricing.shifts.{s.name}", s.rate) for s in cloud.pricing.shifts]
     processes += [(f"regulatory.fines.{f.name}", f.rate) for f in scn.regulatory.fines]
     out += [f"{key}: rate is 0, so it never happens" for key, rate in processes if rate == 0]
+    out += [
+        f"revenue.shocks.{s.name}: half_life_years has no effect (recovery is 0: the shocks are permanent)"
+        for s in rev.shocks
+        if s.recovery == 0 and s.half_life_years is not None
+    ]
+    end = info.start + info.years
     for d in scn.cash_flow.debt:
-        if d.maturity >= info.start + info.years:
+        key = f"cash_flow.debt.{d.name}"
+        if d.maturity < info.start:
+            out.append(f"{key}: matures at {month_text(d.maturity)}, before the horizon starts ({info.start}): ignored")
+            continue
+        if d.maturity >= end:
             out.append(
-                f"cash_flow.debt.{d.name}: matures at {_plain(d.maturity)}, after the horizon ends "
-                f"({info.start + info.years}): the principal is not repaid within the simulation"
+                f"{key}: matures at {_plain(d.maturity)}, after the horizon ends "
+                f"({end}): the principal is not repaid within the simulation"
             )
+        if d.issued is not None and d.issued > end:
+            out.append(f"{key}: issued at {month_text(d.issued)}, past the horizon (ends {end}): ignored")
+    for e in scn.cash_flow.events:
+        key = f"cash_flow.events.{e.name}"
+        if e.date < info.start or e.date > end:
+            where = "before the horizon starts" if e.date < info.start else "past the horizon"
+            out.append(f"{key}: dated {month_text(e.date)}, {where} ({info.start}-{end}): ignored")
+        elif e.probability == 0:
+            out.append(f"{key}: probability is 0, so it never happens")
+    out += _actual_warnings(scn)
     dists = uncertain_parameters(scn)
     for c in scn.correlations:
         fixed = [k for k in c.between if dists[k].is_fixed]
@@ -99,6 +112,130 @@ def warnings(scn: "Scenario") -> list[str]:
                 f"correlations: {c.between[0]} ~ {c.between[1]}: {fixed[0]} is fixed, so the correlation has no effect"
             )
     return out
+
+
+def _actual_warnings(scn: "Scenario") -> list[str]:
+    """Actuals the run can only score against a constant (no cloud bill, no commitment)."""
+    out = []
+    cloud = has_cloud(scn)
+    for i, a in enumerate(scn.actuals, start=1):
+        label = f"actuals: entry {i} ({a.name} {a.year})"
+        if a.name == "shortfall" and not (cloud and scn.cloud.commitments):
+            out.append(f"{label}: the scenario has no commitment, so no shortfall is ever paid")
+        elif a.metric == "cloud_cost" and not cloud:
+            out.append(f"{label}: cloud.spend is 0, so the cloud cost is always 0")
+    return out
+
+
+def actual_lines(scn: "Scenario") -> list[str]:
+    """Each ``[[actuals]]`` entry: year, what, the realised value and its source."""
+    rows = []
+    for a in scn.actuals:
+        if a.metric is None:
+            value = "happened" if a.happened else "did not happen"
+        elif a.metric in MONEY_METRICS:
+            value = format_money(a.value)
+        else:
+            value = f"{a.value:.1%}"
+        source = a.source if len(a.source) <= 70 else a.source[:67] + "..."
+        rows.append((str(a.year), a.name if a.metric else f"{a.name} (event)", value, source))
+    return _table(rows)
+
+
+def _span(start: float, years: int) -> str:
+    """A contract's years: ``2024-2031`` for January starts (fiscal years), else ``2017-08 .. 2020-07``."""
+    if abs(start - round(start)) < 1e-9:
+        return _years(round(start), years)
+    return f"{month_text(start)} .. {month_text(start + years - 1 / 12)}"
+
+
+def _commitment_warnings(scn: "Scenario", c) -> list[str]:
+    info = scn.scenario
+    rows = contract_years(c, info)
+    outside = sum(not r.counted for r in rows)
+    horizon = f"the horizon {info.start}-{info.start + info.years - 1}"
+    what = "committed years" if abs(c.start - round(c.start)) < 1e-9 else "contract years"
+    out = []
+    if outside == c.years:
+        out.append(f"{c.key}: {what} {_span(c.start, c.years)} lie outside {horizon}: no discount, no minimums")
+    elif outside:
+        out.append(
+            f"{c.key}: {outside} of the {what} {_span(c.start, c.years)} {'lies' if outside == 1 else 'lie'} "
+            f"outside {horizon} and {'is' if outside == 1 else 'are'} ignored"
+        )
+        if c.shortfall == "both":
+            out.append(f"{c.key}: the term total is not settled (not every contract year lies inside the horizon)")
+    if c.steerable.is_fixed and c.steerable.median() == 1:
+        out.append(f"{c.key}: steerable is 1, so no shortfall is ever paid")
+    return out
+
+
+def _steps(first: int, last: int) -> str:
+    return f"{first}-{last}" if first >= 1 else f"{first} to {last}"
+
+
+def commitment_lines(scn: "Scenario") -> list[str]:
+    """Each commitment with its contract years mapped to steps and settlement dates."""
+    info = scn.scenario
+    K = info.years * info.steps_per_year
+    lines = []
+    for c in scn.cloud.commitments:
+        parts = [f"share {c.share:.0%} of the cloud bill", f"{format_money(c.total)} over {c.years} year{'s' * (c.years != 1)}"]
+        parts.append(f"from {month_text(c.start)}")
+        parts.append(f"shortfall {c.shortfall}")
+        if c.rollover > 0:
+            parts.append(f"rollover up to {c.rollover:.0%} of a year's minimum")
+        if "steerable" in c.model_fields_set or not c.steerable.is_fixed or c.steerable.median() != 0:
+            parts.append(f"steerable {_dist_text(c.steerable)}")
+        lines.append(f"  {c.key}: " + ", ".join(parts))
+        for r in contract_years(c, info):
+            if r.counted:
+                status = "counted"
+            elif r.settlement_step < 1:
+                status = "before the horizon: ignored"
+            elif r.first_step > K:
+                status = "past the horizon: ignored"
+            else:
+                status = "partly outside the horizon: ignored"
+            lines.append(
+                f"    year {r.year}: {month_text(r.start)} .. {month_text(r.start + 1 - 1 / 12)}, "
+                f"steps {_steps(r.first_step, r.settlement_step)}, settles {step_period(r.settlement_step, info)} "
+                f"(step {r.settlement_step}), minimum {format_money(r.minimum)}, {status}"
+            )
+        term = term_steps(c, info)
+        counted = [r for r in contract_years(c, info) if r.counted]
+        discount = f"discount on steps {term.start}-{term.stop - 1}" if term else "no step in term: no discount"
+        if c.shortfall == "term" and counted:
+            settle = f"; the term shortfall settles at step {counted[-1].settlement_step}"
+        elif c.shortfall == "both" and len(counted) == c.years:
+            settle = f"; the term total {format_money(c.total)} settles at step {counted[-1].settlement_step}"
+        else:
+            settle = ""
+        lines.append(f"    {discount}{settle}")
+    return lines
+
+
+def dated_lines(scn: "Scenario") -> list[str]:
+    """Debt issued inside the horizon and dated cash events, with their steps."""
+    info = scn.scenario
+    K = info.years * info.steps_per_year
+
+    def where(date: float) -> str:
+        k = date_step(date, info)
+        if k == 0:
+            return "before the horizon"
+        return f"step {k} ({step_period(k, info)})" if k <= K else "past the horizon"
+
+    rows = []
+    for d in scn.cash_flow.debt:
+        issued = "before the horizon" if d.issued is None or d.issued <= info.start else where(d.issued)
+        rows.append(
+            (f"cash_flow.debt.{d.name}", format_money(d.principal), f"issued {issued}", f"matures {where(d.maturity)}")
+        )
+    for e in scn.cash_flow.events:
+        amount = _dist_text(e.amount, money=True)
+        rows.append((f"cash_flow.events.{e.name}", amount, f"on {month_text(e.date)}: {where(e.date)}", f"p = {_plain(e.probability)}"))
+    return _table(rows) if rows else []
 
 
 def describe_scenario(scn: "Scenario") -> str:
@@ -126,14 +263,15 @@ def describe_scenario(scn: "Scenario") -> str:
     lines.append("")
 
     # -- base figures
-    m0 = (company.revenue - company.operating_costs) / company.revenue
+    r0, v0 = base_revenue(scn), base_spend(scn)
+    m0 = (r0 - company.operating_costs) / r0
     v = scn.operating_costs.variable_share
     v_med = v.median()
     f0 = fixed_costs(scn, v_med)
     base = [
-        ("revenue", format_money(company.revenue)),
+        ("revenue", format_money(r0) + ("" if company.revenue.is_fixed else " (median)")),
         ("operating costs", format_money(company.operating_costs)),
-        ("cloud spend", format_money(cloud.spend) + ("" if cloud.spend > 0 else " (no cloud bill)")),
+        ("cloud spend", format_money(v0) + ("" if v0 > 0 else " (no cloud bill)") + ("" if cloud.spend.is_fixed else " (median)")),
         ("m_0 base margin", f"{m0:.1%}  (compression: a year's margin below {m0 - scn.policy.margin_drop:.1%})"),
         (
             "F_0 fixed costs",
@@ -143,17 +281,34 @@ def describe_scenario(scn: "Scenario") -> str:
     ]
     if company.net_income is not None:
         base.insert(2, ("net income", format_money(company.net_income)))
+    programs = [p for p in scn.operating_costs.programs if p.noncash]
+    if programs:
+        base.append(("non-cash programs", ", ".join(p.name for p in programs) + " (expensed, added back in FCF)"))
+    wc = scn.cash_flow.working_capital
+    if "working_capital" in scn.cash_flow.model_fields_set:
+        base.append(("working capital", f"{_dist_text(wc)} x the change in annualised revenue, out of FCF"))
     lines.append("Base year")
     lines += _table(base)
-
-    if cloud.commitment is not None and cloud.spend > 0:
-        com = cloud.commitment
+    com = cloud.commitment
+    if com is not None and has_cloud(scn):  # the v1 line; every commitment's years follow below
         mins = ", ".join(format_money(m) for m in com.minimums)
         lines.append(
-            f"  commitment       {format_money(com.total)} over {_years(com.start_year, com.years)}"
+            f"  commitment       {format_money(com.total)} over {_span(com.start, com.years)}"
             f" (minimums {mins}; shortfall {com.shortfall})"
         )
+
     lines.append("")
+
+    if cloud.commitments and has_cloud(scn):
+        lines.append("Commitments (contract years on the step grid; each settles at its last step)")
+        lines += commitment_lines(scn)
+        lines.append("")
+
+    dated = dated_lines(scn)
+    if dated:
+        lines.append("Dated cash flows (a date's step: the first step ending on or after it)")
+        lines += dated
+        lines.append("")
 
     # -- (D) parameters
     money = money_keys(scn)
@@ -183,7 +338,8 @@ def describe_scenario(scn: "Scenario") -> str:
     # -- event processes: key of the per-event size, rate, size distribution
     events: list[tuple[str, ...]] = [("key", "rate/year", "size per event", "")]
     for s in scn.revenue.shocks:
-        events.append((f"revenue.shocks.{s.name}.change", _plain(s.rate), _dist_text(s.change), ""))
+        note = "" if s.recovery == 0 else f"{s.recovery:.0%} recovers, half-life {_plain(s.half_life_years)} year{'s' * (s.half_life_years != 1)}"
+        events.append((f"revenue.shocks.{s.name}.change", _plain(s.rate), _dist_text(s.change), note))
     for s in cloud.pricing.shifts:
         note = f"on {s.share:.0%} of the bill" if s.share != 1 else ""
         events.append((f"cloud.pricing.shifts.{s.name}.change", _plain(s.rate), _dist_text(s.change), note))
@@ -206,6 +362,11 @@ def describe_scenario(scn: "Scenario") -> str:
     else:
         lines.append("  none: every parameter is drawn independently")
     lines.append("")
+
+    if scn.actuals:
+        lines.append("Actuals (realised outcomes for back-test scores; they never change the run)")
+        lines += actual_lines(scn)
+        lines.append("")
 
     found = warnings(scn)
     lines.append("Warnings" if found else "Warnings: none")

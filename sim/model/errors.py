@@ -15,9 +15,11 @@ TABLE_ARRAYS = (
     "revenue.shocks",
     "cloud.silicon",
     "cloud.pricing.shifts",
+    "cloud.commitments",
     "operating_costs.programs",
     "regulatory.fines",
     "cash_flow.debt",
+    "cash_flow.events",
 )
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -11,6 +11,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from sim.model.actuals import actual_label
 from sim.model.errors import TABLE_ARRAYS, ConfigError
 from sim.model.overrides import apply_overrides, override_keys
 from sim.model.schema import Scenario
@@ -44,7 +45,8 @@ def _locate(loc: Sequence[Any], raw: Any) -> tuple[list[str], str]:
 
     Elements of arrays of tables are named by their ``name``; an entry of a
     plain array (``minimums``) becomes ``entry N:`` in the message;
-    correlations are named by their pair.
+    correlations are named by their pair, actuals by number, metric (or
+    event) and year: ``entry 3 (revenue 2018):``.
     """
     parts: list[str] = []
     prefix = ""
@@ -52,6 +54,13 @@ def _locate(loc: Sequence[Any], raw: Any) -> tuple[list[str], str]:
     for pos, item in enumerate(loc):
         if isinstance(item, int):
             element = node[item] if isinstance(node, (list, tuple)) and -len(node) <= item < len(node) else None
+            if parts == ["actuals"]:
+                label = actual_label(element) if isinstance(element, Mapping) else ""
+                prefix = f"entry {item + 1} ({label}): " if label else f"entry {item + 1}: "
+                rest = [str(x) for x in loc[pos + 1 :]]
+                if rest:
+                    prefix += ".".join(rest) + ": "
+                return parts, prefix
             if parts == ["correlations"]:
                 between = element.get("between") if isinstance(element, Mapping) else None
                 if isinstance(between, (list, tuple)) and len(between) == 2:
@@ -95,7 +104,7 @@ def _problem(error: dict[str, Any], loc: Sequence[Any]) -> tuple[str, str]:
         return "", f"expected a table, got {describe_value(value)}"
     if kind in ("tuple_type", "list_type"):
         path = ".".join(str(x) for x in loc)
-        if path in TABLE_ARRAYS or path == "correlations":
+        if path in TABLE_ARRAYS or path in ("correlations", "actuals"):
             return "", f"expected an array of tables ([[{path}]]), got {describe_value(value)}"
         return "", f"expected an array, got {describe_value(value)}"
     if kind == "is_instance_of":
@@ -125,8 +134,18 @@ def _same_path(key: str, override: str) -> bool:
 
 
 def _configs_dir() -> Path:
-    """Folder of the shipped scenarios: the installed ``sim.configs`` package,
-    else ``configs/`` next to the source tree's ``sim`` package."""
+    """Folder of the shipped scenarios: ``configs/`` of the source tree the
+    running ``sim`` package comes from (a checkout, a worktree on
+    ``PYTHONPATH``), else the installed ``sim.configs`` package.
+
+    The source tree wins so that the scenarios always match the code that
+    reads them, also when another checkout is installed in editable mode.
+    """
+    import sim
+
+    tree = Path(sim.__file__).resolve().parent.parent
+    if (tree / "setup.cfg").is_file() and (tree / "configs").is_dir():
+        return tree / "configs"
     try:
         from importlib.resources import files
 
@@ -135,9 +154,7 @@ def _configs_dir() -> Path:
             return root
     except (ModuleNotFoundError, TypeError):
         pass
-    import sim
-
-    return Path(sim.__file__).resolve().parent.parent / "configs"
+    return tree / "configs"
 
 
 def shipped_scenarios() -> list[tuple[str, str, Path]]:

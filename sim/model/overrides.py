@@ -149,21 +149,36 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, 
         parts, value = parse_override(text)
         _set(out, parts, value)
     keys = override_keys(overrides)
-    if "cloud.commitment.total" in keys and "cloud.commitment.minimums" not in keys:
-        _rescale_minimums(out)
+    for commitment, key in _commitments(out):
+        if f"{key}.total" in keys and f"{key}.minimums" not in keys:
+            _rescale_minimums(commitment)
     return out
 
 
-def _rescale_minimums(raw: dict[str, Any]) -> None:
+def _commitments(raw: dict[str, Any]) -> list[tuple[dict, str]]:
+    """Each commitment table of a raw scenario with its dotted key."""
+    cloud = raw.get("cloud")
+    if not isinstance(cloud, dict):
+        return []
+    out = []
+    if isinstance(cloud.get("commitment"), dict):
+        out.append((cloud["commitment"], "cloud.commitment"))
+    elements = cloud.get("commitments")
+    if isinstance(elements, list):
+        out += [(e, f"cloud.commitments.{e['name']}") for e in elements if isinstance(e, dict) and isinstance(e.get("name"), str)]
+    return out
+
+
+def _rescale_minimums(commitment: dict[str, Any]) -> None:
     """A new commitment total keeps the shape of the yearly minimums.
 
-    ``--set cloud.commitment.total=5B`` on a deal with explicit minimums scales
-    every minimum by new total / old total, which is what "a bigger deal on the
-    same ramp" means; otherwise the total would contradict the minimums.
+    ``--set cloud.commitment.total=5B`` (or ``cloud.commitments.NAME.total``)
+    on a deal with explicit minimums scales every minimum by new total / old
+    total, which is what "a bigger deal on the same ramp" means; otherwise the
+    total would contradict the minimums.  Under ``shortfall = "both"`` the
+    total is a separate term total, so the annual floors stay.
     """
-
-    commitment = raw.get("cloud", {}).get("commitment")
-    if not isinstance(commitment, dict) or not isinstance(commitment.get("minimums"), list):
+    if not isinstance(commitment.get("minimums"), list) or commitment.get("shortfall") == "both":
         return
     try:
         total = parse_money(commitment["total"])

@@ -1,7 +1,8 @@
 """The per-path parameters of a scenario by dotted key, and the checks on them.
 
 ``uncertain_parameters`` fixes the canonical order of the (D) keys (the
-random-number protocol of docs/DRAWS.md depends on it).
+random-number protocol of docs/DRAWS.md depends on it): v1's keys in v1's
+order, then the keys model v2 adds, appended (docs/MODEL_NOTES.md, Model v2).
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ def uncertain_parameters(scn: Scenario) -> dict[str, Dist]:
     dict of str to Dist
         Fixed values included.  ``revenue.initial_growth`` only when given,
         the ``revenue.ai_uplift`` keys only with an uplift,
-        ``cloud.commitment.discount`` only with a commitment.
+        ``cloud.commitment.discount`` only with the singular commitment
+        table.  Then the [v2] keys: ``company.revenue`` and ``cloud.spend``
+        when uncertain, ``cloud.commitments.NAME.discount`` for each
+        list-form commitment, ``KEY.steerable`` for each commitment that
+        sets it, ``cash_flow.events.NAME.amount`` for each event and
+        ``cash_flow.working_capital`` when set.
     """
     out: dict[str, Dist] = {
         "company.cash": scn.company.cash,
@@ -60,7 +66,37 @@ def uncertain_parameters(scn: Scenario) -> dict[str, Dist]:
     out["cash_flow.interest_rate"] = scn.cash_flow.interest_rate
     out["cash_flow.noncash_share"] = scn.cash_flow.noncash_share
     out["cash_flow.capex_share"] = scn.cash_flow.capex_share
+    # [v2] keys, appended so that v1 keys keep their places
+    if not scn.company.revenue.is_fixed:
+        out["company.revenue"] = scn.company.revenue
+    if not scn.cloud.spend.is_fixed:
+        out["cloud.spend"] = scn.cloud.spend
+    for c in scn.cloud.commitments:
+        if not c.singular:
+            out[f"{c.key}.discount"] = c.discount
+    for c in scn.cloud.commitments:
+        if "steerable" in c.model_fields_set:
+            out[f"{c.key}.steerable"] = c.steerable
+    for e in scn.cash_flow.events:
+        out[f"cash_flow.events.{e.name}.amount"] = e.amount
+    if "working_capital" in scn.cash_flow.model_fields_set:
+        out["cash_flow.working_capital"] = scn.cash_flow.working_capital
     return out
+
+
+def v2_keys(scn: Scenario) -> set[str]:
+    """The (D) keys model v2 adds that this scenario could have, present or not.
+
+    A correlation naming one of them needs it uncertain (a config error
+    otherwise; a fixed v1 key only draws a warning, as in v1).
+    """
+    keys = {"company.revenue", "cloud.spend", "cash_flow.working_capital"}
+    for c in scn.cloud.commitments:
+        keys.add(f"{c.key}.steerable")
+        if not c.singular:
+            keys.add(f"{c.key}.discount")
+    keys.update(f"cash_flow.events.{e.name}.amount" for e in scn.cash_flow.events)
+    return keys
 
 
 def bernoulli_parameters(scn: Scenario) -> dict[str, float]:
@@ -70,38 +106,90 @@ def bernoulli_parameters(scn: Scenario) -> dict[str, float]:
         out["revenue.ai_uplift.probability"] = scn.revenue.ai_uplift.probability
     for d in scn.cash_flow.debt:
         out[f"cash_flow.debt.{d.name}.cash_repayment_probability"] = d.cash_repayment_probability
+    for e in scn.cash_flow.events:  # [v2]
+        out[f"cash_flow.events.{e.name}.probability"] = e.probability
     return out
 
 
 def money_keys(scn: Scenario) -> set[str]:
     """The (D) keys whose values are money (USD millions)."""
-    keys = {"company.cash"}
+    keys = {"company.cash", "company.revenue", "cloud.spend"}
     keys.update(f"operating_costs.programs.{p.name}.amount" for p in scn.operating_costs.programs if p.amount is not None)
+    keys.update(f"cash_flow.events.{e.name}.amount" for e in scn.cash_flow.events)
     return keys
 
 
+def base_revenue(scn: Scenario) -> float:
+    """R_0 for everything that needs one number: the median of ``company.revenue``
+    (USD millions per year; m_0 and the central case use it)."""
+    return float(scn.company.revenue.median())
+
+
+def base_spend(scn: Scenario) -> float:
+    """V_0 for everything that needs one number: the median of ``cloud.spend``
+    (USD millions per year; 0 means no cloud bill)."""
+    return float(scn.cloud.spend.median())
+
+
+def has_cloud(scn: Scenario) -> bool:
+    """Whether the scenario has a cloud bill (``cloud.spend`` is not a fixed 0)."""
+    return base_spend(scn) > 0
+
+
+def largest(d: Dist) -> float:
+    """The largest value of a (D) parameter: its support's upper end, or the
+    1 - 1e-6 quantile when unbounded (MODEL.md section 5)."""
+    hi = d.support()[1]
+    return hi if math.isfinite(hi) else float(d.quantile(1 - 1e-6))
+
+
 def variable_share_max(scn: Scenario) -> float:
-    """Largest value of ``operating_costs.variable_share``: the support's upper
-    end, or the 1 - 1e-6 quantile when unbounded."""
-    v = scn.operating_costs.variable_share
-    hi = v.support()[1]
-    return hi if math.isfinite(hi) else float(v.quantile(1 - 1e-6))
+    """Largest value of ``operating_costs.variable_share`` (see ``largest``)."""
+    return largest(scn.operating_costs.variable_share)
 
 
-def fixed_costs(scn: Scenario, variable_share: float) -> float:
-    """F_0 = operating_costs - cloud.spend - v * revenue (USD millions per year)."""
+def fixed_costs(scn: Scenario, variable_share: float, revenue: float | None = None, spend: float | None = None) -> float:
+    """F_0 = operating_costs - cloud.spend - v * revenue (USD millions per year).
+
+    ``revenue`` and ``spend`` default to the medians (``base_revenue``,
+    ``base_spend``).
+    """
+    r = base_revenue(scn) if revenue is None else revenue
+    v0 = base_spend(scn) if spend is None else spend
+    return scn.company.operating_costs - v0 - variable_share * r
+
+
+def check_fixed_costs(scn: Scenario) -> None:
+    """F_0 >= 0 at the largest cloud.spend, variable_share and revenue together."""
     c = scn.company
-    return c.operating_costs - scn.cloud.spend - variable_share * c.revenue
+    v, r, v0 = variable_share_max(scn), largest(c.revenue), largest(scn.cloud.spend)
+    f0 = fixed_costs(scn, v, r, v0)
+    if f0 < 0:
+        uncertain = not (c.revenue.is_fixed and scn.cloud.spend.is_fixed)
+        note = " (each at its largest value)" if uncertain else ""
+        raise Problem(
+            f"fixed costs come out negative: operating_costs {num_text(c.operating_costs)} - cloud.spend "
+            f"{num_text(v0)} - variable_share {num_text(v)} x revenue {num_text(r)} = {num_text(f0)}{note}",
+            "company.operating_costs",
+        )
 
 
 def check_correlations(scn: Scenario) -> None:
     """Correlation keys, pairs and the positive semi-definiteness of the copula."""
-    known = list(uncertain_parameters(scn))
+    dists = uncertain_parameters(scn)
+    known = list(dists)
+    new = v2_keys(scn)
     seen: dict[frozenset[str], float] = {}
     for c in scn.correlations:
         a, b = c.between
         pair = f"{a} ~ {b}"
         for k in (a, b):
+            if k in new and (k not in dists or dists[k].is_fixed):
+                raise Problem(
+                    f"{pair}: {k} is {'fixed' if k in dists or k in ('company.revenue', 'cloud.spend') else 'not set (so fixed)'}: give it a distribution "
+                    "to correlate it",
+                    "correlations",
+                )
             if k not in known:
                 close = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "not a (D) parameter of this scenario"

@@ -15,12 +15,55 @@ from sim.model.errors import NAME_RE
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.schema import Scenario
 
+def _left_out(model: BaseModel, name: str, item: Any) -> bool:
+    """Whether a field is left out of the plain data.
+
+    ``None`` always is.  Keys model v2 added are left out at their v1
+    behaviour, so a v1 config's resolved TOML (and hash) is what v1 wrote;
+    the singular ``[cloud.commitment]`` is written as that table; no
+    ``[[actuals]]`` writes no ``actuals`` key.
+    """
+    if item is None:
+        return True
+    kind = type(model).__name__
+    if kind == "Commitment":
+        singular = getattr(model, "singular", False)
+        if name == "name" or (name == "share" and item == 1.0):
+            return singular
+        if name == "start":
+            return model.start_year is not None  # start_year says it
+        if name == "rollover":
+            return item == 0
+        if name == "steerable":
+            return name not in model.model_fields_set
+    if kind == "Cloud" and name == "commitments":
+        return model.commitment is not None or not item
+    if kind == "Shock" and name == "recovery":
+        return item == 0
+    if kind == "Program" and name == "noncash":
+        return item is False
+    if kind == "Scenario" and name == "actuals":
+        return not item
+    if kind == "Actual":
+        return item == "" and name in ("source", "note")
+    if kind == "CashFlow":
+        if name == "events":
+            return not item
+        if name == "working_capital":
+            return name not in model.model_fields_set
+    return False
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         out = {}
-        for name in type(value).model_fields:
+        names = list(type(value).model_fields)
+        if "name" in names:  # an element of an array of tables: its name first
+            names.remove("name")
+            names.insert(0, "name")
+        for name in names:
             item = getattr(value, name)
-            if item is not None:
+            if not _left_out(value, name, item):
                 out[name] = _plain(item)
         return out
     if isinstance(value, Dist):

@@ -7,6 +7,7 @@ numbers ``Fixed``).
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from datetime import date, datetime
@@ -95,8 +96,52 @@ def parse_date(value: Any) -> float:
         raise ValueError(f'expected "YYYY-MM" or a decimal year, got {describe_value(value)}') from None
 
 
+def parse_flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {describe_value(value)}")
+    return value
+
+
 def dist_field(money: bool):
     return BeforeValidator(lambda v: parse_dist(v, money=money))
+
+
+def dist_text(d: Dist) -> str:
+    return num_text(d.median()) if d.is_fixed else str(d)
+
+
+def positive_dist(allow_zero: bool):
+    """A (D) value that is > 0 on every path (``allow_zero``: or a fixed 0).
+
+    A fixed value keeps v1's message; an uncertain one needs positive
+    support: a lognormal, or a family whose lower end is > 0 (its log is
+    taken on every path).
+    """
+
+    def check(d: Dist) -> Dist:
+        if d.is_fixed:
+            x = d.median()
+            if x < 0 or (x == 0 and not allow_zero):
+                raise ValueError(f"must be {'>=' if allow_zero else '>'} 0 (got {num_text(x)})")
+            return d
+        low = d.support()[0]
+        if d.family != "lognormal" and not low > 0:
+            reach = "has no lower bound" if low == -math.inf else f"reaches {num_text(low)}"
+            raise ValueError(
+                f"an uncertain value must be > 0 on every path, but {d} {reach} "
+                "(use a lognormal, or a family with a lower end > 0)"
+            )
+        return d
+
+    return AfterValidator(check)
+
+
+def unit_dist(d: Dist) -> Dist:
+    """A (D) value inside [0, 1] on every path (its support)."""
+    lo, hi = d.support()
+    if not (0 <= lo and hi <= 1):
+        raise ValueError(f"must lie in [0, 1] on every path (got {dist_text(d)})")
+    return d
 
 
 Number = Annotated[float, BeforeValidator(parse_number)]
@@ -110,10 +155,20 @@ PosMoney = Annotated[float, BeforeValidator(parse_money), at_least(0, strict=Tru
 Integer = Annotated[int, BeforeValidator(parse_integer)]
 Text = Annotated[str, BeforeValidator(parse_text)]
 Name = Annotated[str, BeforeValidator(parse_name)]
-Maturity = Annotated[float, BeforeValidator(parse_date)]
+Date = Annotated[float, BeforeValidator(parse_date)]
+Maturity = Date
+Flag = Annotated[bool, BeforeValidator(parse_flag)]
+#: a share of the cloud bill in (0, 1]
+Share = Annotated[float, BeforeValidator(parse_number), at_least(0, strict=True), in_range(0, 1)]
 #: (D)/(E) parameters: a number, a string or a distribution table.
 D = Annotated[Dist, dist_field(money=False)]
 DMoney = Annotated[Dist, dist_field(money=True)]
+#: money > 0 on every path (``company.revenue``)
+DPosMoney = Annotated[Dist, dist_field(money=True), positive_dist(allow_zero=False)]
+#: money > 0 on every path, or a fixed 0 (``cloud.spend``: 0 means no cloud bill)
+DSpend = Annotated[Dist, dist_field(money=True), positive_dist(allow_zero=True)]
+#: a (D) fraction inside [0, 1] on every path (``steerable``)
+DFraction = Annotated[Dist, dist_field(money=False), AfterValidator(unit_dist)]
 
 ZERO = Fixed(0.0)
 

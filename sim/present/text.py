@@ -15,6 +15,27 @@ def _pct(p: float, digits: int = 1) -> str:
     return percent(p, digits, minus="-")  # fixed decimals: the columns line up
 
 
+def contract_lines(s: dict) -> list[str]:
+    """One line per contract of ``s["commitments"]`` (none for a v1 deal): P(shortfall), expected
+    shortfall paid over the horizon, and the worst year (largest expected shortfall paid)."""
+    coms = s.get("commitments") or {}
+    years = s["years"]
+    width = max([len(name) for name in coms] + [0])
+    out = []
+    for name, c in coms.items():
+        mean = c["shortfall_by_year"]["mean"]
+        worst = max(range(len(mean)), key=lambda y: mean[y]) if mean else 0
+        if not mean or mean[worst] <= 0:
+            tail = "no shortfall on any path"
+        else:
+            tail = f"worst year {years[worst]} ({_money(mean[worst])} expected, P {_pct(c['p_shortfall_by_year'][worst])})"
+        out.append(
+            f"  {name.ljust(width)}  ({_pct(c['share'], 0)} of the bill, {c['shortfall_rule']})  P(shortfall) {_pct(c['p_shortfall'])}   "
+            f"expected {_money(c['expected_shortfall_total'])}   {tail}"
+        )
+    return out
+
+
 def format_summary(s: dict) -> str:
     """Render a summary dict (``Result.summary``) for the terminal."""
     years = s["years"]
@@ -56,6 +77,7 @@ def format_summary(s: dict) -> str:
         f"Commitment shortfall  P(any) {_pct(s['p_commitment_shortfall'])}   "
         f"expected total {_money(s['expected_shortfall_total'])}"
     )
+    lines += contract_lines(s)
     lines.append("")
 
     width = max(8, max(len(_money(x)) for x in s["central_case"]["cash_end"]) + 1)

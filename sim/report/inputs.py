@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.model import bernoulli_parameters, money_keys, scenario_to_toml, uncertain_parameters
+from sim.model import base_revenue, base_spend, bernoulli_parameters, money_keys, scenario_to_toml, uncertain_parameters
 from sim.present.formatting import margin, money, number
 from sim.report.blocks import Block, Details, Heading, Paragraph, Table
 
@@ -24,13 +24,13 @@ def inputs_section(scenario, s: dict) -> list[Block]:
     out: list[Block] = []
     info, company = scenario.scenario, scenario.company
     rows = [
-        ["Revenue", money(company.revenue)],
+        ["Revenue", money(base_revenue(scenario))],  # the median when uncertain
         ["Operating costs (incl. the cloud bill)", money(company.operating_costs)],
     ]
     if company.net_income is not None:
         rows.append(["Net income", money(company.net_income)])
     rows += [
-        ["Cloud bill", money(scenario.cloud.spend)],
+        ["Cloud bill", money(base_spend(scenario))],
         ["Operating margin m\u2080", margin(s["base_margin"])],
         ["Compression threshold", f"{margin(s['compression_threshold'])} (m\u2080 less {margin(scenario.policy.margin_drop)} points)"],
         ["Cash floor", money(scenario.policy.cash_floor)],

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from sim.model import base_revenue, base_spend
 from sim.model.units import format_money
 from sim.report.workbook_style import HEADER_ROW, MONEY, PERCENT, Book
 
@@ -144,10 +145,10 @@ def inputs_sheet(book: Book, scenario) -> None:
     money = money_keys(scenario)
     rows: list[tuple[list, list]] = []
     company, policy = scenario.company, scenario.policy
-    base = [("company.revenue", company.revenue, MONEY), ("company.operating_costs", company.operating_costs, MONEY)]
+    base = [("company.revenue", base_revenue(scenario), MONEY), ("company.operating_costs", company.operating_costs, MONEY)]
     if company.net_income is not None:
         base.append(("company.net_income", company.net_income, MONEY))
-    base += [("cloud.spend", scenario.cloud.spend, MONEY), ("policy.cash_floor", policy.cash_floor, MONEY),
+    base += [("cloud.spend", base_spend(scenario), MONEY), ("policy.cash_floor", policy.cash_floor, MONEY),
              ("policy.margin_drop", policy.margin_drop, "margin")]
     for key, value, kind in base:
         if key in dists or not isinstance(value, (int, float)):

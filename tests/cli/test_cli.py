@@ -25,7 +25,7 @@ import sim.api
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_TEXT = (ROOT / "configs" / "pinterest_aws_2031.toml").read_text(encoding="utf-8")
-SHIPPED = ["pinterest_aws_2031", "pinterest_aws_2031_filings"]
+SHIPPED = ["lyft_2019_aws", "multi_cloud_example", "pinterest_2017_aws", "pinterest_aws_2031", "pinterest_aws_2031_filings", "snap_2017_cloud"]
 RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "includes_jit_compilation"}
 PATHS = "2000"
 

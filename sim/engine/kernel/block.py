@@ -13,9 +13,10 @@ import math
 
 import numpy as np
 
+from sim.engine.kernel.commitments import BOTH, K_PAID, settle_contract_year
 from sim.engine.kernel.compile import (
-    AI_ON, CAPEX, CASH0, DELAY, DISCOUNT, DRIFT, ELASTICITY, FIXED_GROWTH, G0, GBAR,
-    NONCASH, RATE, SHIFT, SHOCK, TAX, UPLIFT, VAR_SHARE,
+    AI_ON, CAPEX, CASH0, DELAY, DRIFT, ELASTICITY, FIXED_GROWTH, G0, GBAR,
+    NONCASH, RATE, REVENUE0, SHIFT, SHOCK, SPEND0, TAX, UPLIFT, VAR_SHARE, WORKING_CAPITAL,
 )
 from sim.engine.kernel.jit import njit
 from sim.engine.kernel.normals import standard_normal
@@ -180,7 +181,7 @@ def draw_step_normals(rng_z, rng_w, rng_p, c0, p, antithetic, draw_z, draw_w, dr
 def simulate_block(
     m, theta, rng_revenue, rng_growth, rng_price, rng_events, mode, tilt_z, tilt_w,
     series, first_breach, log_weight, year_counts, path_counts, sums, step_counts, debt_counts, cloud_parts,
-    counts, lo, hi,
+    com_sums, com_counts, com_series, counts, lo, hi,
 ):
     """Simulate ``theta.shape[1]`` paths of one block.
 
@@ -236,12 +237,27 @@ def simulate_block(
         current prices (sum V_k P_k dt) and after silicon savings
         (sum V_k P_k E_k dt): with the bill after discount they split the bill's
         change into usage, price, silicon and discount.
+    com_sums : float64 array (3, J, Y), accumulated
+        Per commitment j (the ``m.n_commitments`` real ones) and fiscal year:
+        sums over paths of the shortfall paid, the spend steered onto the
+        contract and the minimum deferred to the next contract year
+        (``K_PAID``, ``K_STEERED``, ``K_DEFERRED``), each in the fiscal year of
+        its settlement step.  USD millions.
+    com_counts : int64 array (J, Y + 1), accumulated
+        Paths paying a shortfall on commitment j in fiscal year y; in column
+        Y, paths paying one in any year.
+    com_series : float64 array (3, J, Y, n) or (3, J, Y, 0), output
+        Every path's values of ``com_sums`` when it has n entries.
     """
     # Unpack the Model once: arrays read from the tuple inside the loops would
     # each cost a reference-count update (measured: several times the maths).
-    sil_coef, sil_ramp, committed_steps, year_minimum = m.sil_coef, m.sil_ramp, m.committed, m.year_minimum
-    program_active, fine_lag, debt_due = m.program_active, m.fine_lag, m.debt_due
-    ev_kind, ev_index = m.ev_kind, m.ev_index
+    sil_coef, sil_ramp = m.sil_coef, m.sil_ramp
+    com_share, com_in_term, com_counted, com_settle = m.com_share, m.com_in_term, m.com_counted, m.com_settle
+    com_minimum, com_defer_cap, com_final, com_total = m.com_minimum, m.com_defer_cap, m.com_final, m.com_total
+    com_rule, com_disc_col, com_steer_col = m.com_rule, m.com_disc_col, m.com_steer_col
+    program_active, program_noncash, fine_lag, debt_due = m.program_active, m.program_noncash, m.fine_lag, m.debt_due
+    ev_kind, ev_index, ev_fading, fade_rho, fade_decay = m.ev_kind, m.ev_index, m.ev_fading, m.fade_rho, m.fade_decay
+    issued_cash, cash_event_step = m.issued_cash, m.cash_event_step
     interest_steps, step_year, year_end_steps = m.interest_expense, m.step_year, m.year_end
     n = theta.shape[1]
     K = m.n_steps
@@ -249,17 +265,23 @@ def simulate_block(
     dt = m.dt
     sq = math.sqrt(dt)
     sigma, kappa, eta, gamma, sigma_p, ramp_years = m.sigma, m.kappa, m.eta, m.gamma, m.sigma_p, m.ramp_years
-    has_cloud, annual, term_step, term_total = m.has_cloud, m.annual, m.term_step, m.term_total
+    has_cloud, uncommitted, n_real = m.has_cloud, m.uncommitted, m.n_commitments
+    has_noncash, has_wc, has_issued = m.has_noncash, m.has_working_capital, m.has_issued
+    has_adjust = has_noncash or has_wc  # FCF_k gains non-cash programs and loses working capital
     has_buybacks, bb_annual, bb_share, bb_min = m.has_buybacks, m.buyback_annual, m.buyback_share, m.buyback_min_cash
     cash_floor, threshold, has_base_ni, base_ni = m.cash_floor, m.compression_threshold, m.has_base_ni, m.base_ni
-    col_sil_target, col_sil_savings, col_program, col_debt = m.col_sil_target, m.col_sil_savings, m.col_program, m.col_debt
-    opex0, spend0, revenue0, nol0 = m.opex0, m.spend0, m.revenue0, m.nol0
+    col_sil_target, col_sil_savings, col_program, col_debt, col_event = m.col_sil_target, m.col_sil_savings, m.col_program, m.col_debt, m.col_event
+    opex0, nol0 = m.opex0, m.nol0
     rho = m.rho
     n_sil = m.sil_coef.shape[0]
     n_prog = program_active.shape[0]
     n_debt = debt_due.shape[0]
     n_fine = fine_lag.shape[0]
     n_proc = ev_kind.shape[0]
+    n_fade = fade_rho.shape[0]
+    n_com = com_share.shape[0]  # slots: at least one (an empty one without a commitment)
+    n_cash_ev = cash_event_step.shape[0]
+    keep_com = com_series.shape[3] > 0
     n_series = sums.shape[0]
     record_steps = n_series > 1 + N_FIELDS * Y
     keep_series = series.shape[1] > 0
@@ -288,6 +310,8 @@ def simulate_block(
     p_buf = np.zeros((K, P))
     jump_rev = np.zeros((K, P))
     jump_price = np.zeros((K, P))
+    jump_fade = np.zeros((n_fade, K, P))  # log effects of the shocks that recover, per process
+    fade = np.zeros(P)
     fine_frac = np.zeros((n_fine, K, P))
     fine_pay = np.zeros((K + 1, P))
     eff_coef = np.zeros((n_sil, P))
@@ -298,7 +322,14 @@ def simulate_block(
     fixed = np.empty(P)
     growth_factor = np.empty(P)
     nol = np.empty(P)
-    used = np.empty(P)
+    used = np.zeros((n_com, P))  # usage U counted toward the minimum since the last settlement
+    carry = np.zeros((n_com, P))  # minimum deferred from the last contract year, D_{y-1}
+    toward = np.zeros((n_com, P))  # "both": sum of U_y + S_y + P_y toward the term total
+    com_vals = np.zeros((3, n_com, Y, P))
+    com_any = np.empty(P, dtype=np.bool_)
+    list_bill = np.zeros(P)  # G_k
+    adjust = np.zeros(P)
+    r_prev = np.zeros(P)
     cash = np.empty(P)
     lowest = np.empty(P)
     breach = np.empty(P, dtype=np.int64)
@@ -313,7 +344,6 @@ def simulate_block(
     short = np.zeros(P)
     other = np.zeros(P)
     debt = np.zeros(P)
-    vp0 = spend0 if has_cloud else 0.0
     amp = np.empty(P)
     vp_drift = np.empty(P)
     rate_dt = np.empty(P)
@@ -330,30 +360,49 @@ def simulate_block(
         # ---- events of the chunk -> per-step buffers
         jump_rev[:, :p] = 0.0
         jump_price[:, :p] = 0.0
+        jump_fade[:, :, :p] = 0.0
         fine_frac[:, :, :p] = 0.0
         fine_pay[:, :p] = 0.0
         for e in range(n_proc):
             kind = ev_kind[e]
             f = ev_index[e]
+            slot = ev_fading[e]
             for i in range(p):
                 for j in range(ev_start[e, c0 + i], ev_start[e, c0 + i + 1]):
                     if kind == SHOCK:
                         jump_rev[ev_step[j], i] += ev_effect[j]
+                        if slot >= 0:
+                            jump_fade[slot, ev_step[j], i] += ev_effect[j]
                     elif kind == SHIFT:
                         jump_price[ev_step[j], i] += ev_effect[j]
                     else:
                         fine_frac[f, ev_step[j], i] += ev_effect[j]
+        # ---- recovering shocks (MODEL.md section 3): with X_k = X_{k-1} 2^(-dt/h) + rho J_k and
+        # log R_k = log L_k + X_k, the step's change in log R is v1's plus X_{k-1} (2^(-dt/h) - 1)
+        for r in range(n_fade):
+            decay = fade_decay[r]
+            fall = decay - 1.0
+            rho_r = fade_rho[r]
+            fade[:p] = 0.0
+            for k in range(K):
+                for i in range(p):
+                    x = fade[i]
+                    jump_rev[k, i] += x * fall
+                    fade[i] = x * decay + rho_r * jump_fade[r, k, i]
         # ---- initial state
         for i in range(p):
             col = c0 + i
-            level_r[i] = revenue0
-            level_vp[i] = vp0
+            level_r[i] = theta[REVENUE0, col]
+            level_vp[i] = theta[SPEND0, col]
             level_p[i] = 1.0
             g[i] = theta[G0, col]
             growth_factor[i] = math.exp(theta[FIXED_GROWTH, col] * dt)
-            fixed[i] = (opex0 - spend0 - theta[VAR_SHARE, col] * revenue0) * dt
+            fixed[i] = (opex0 - theta[SPEND0, col] - theta[VAR_SHARE, col] * theta[REVENUE0, col]) * dt
             nol[i] = nol0
-            used[i] = 0.0
+            for j in range(n_com):
+                used[j, i] = 0.0
+                carry[j, i] = 0.0
+                toward[j, i] = 0.0
             cash[i] = theta[CASH0, col]
             lowest[i] = np.inf
             breach[i] = 0
@@ -362,6 +411,7 @@ def simulate_block(
             for j in range(n_sil):
                 eff_coef[j, i] = sil_coef[j, 0] * (theta[col_sil_target + j, col] - sil_coef[j, 1]) * theta[col_sil_savings + j, col]
         acc[:, :p] = 0.0
+        com_vals[:, :, :, :p] = 0.0
         # this chunk's parameter rows as contiguous 1-D views (plain unit-stride loads in the loops)
         th_uplift = theta[UPLIFT, c0 : c0 + p]
         th_ai = theta[AI_ON, c0 : c0 + p]
@@ -369,7 +419,8 @@ def simulate_block(
         th_gbar = theta[GBAR, c0 : c0 + p]
         th_drift = theta[DRIFT, c0 : c0 + p]
         th_elast = theta[ELASTICITY, c0 : c0 + p]
-        th_disc = theta[DISCOUNT, c0 : c0 + p]
+        th_disc = theta[com_disc_col[0], c0 : c0 + p]  # the first commitment's (or the empty slot's)
+        th_wc = theta[WORKING_CAPITAL, c0 : c0 + p]
         th_v = theta[VAR_SHARE, c0 : c0 + p]
         th_rate = theta[RATE, c0 : c0 + p]
         th_tax = theta[TAX, c0 : c0 + p]
@@ -383,11 +434,12 @@ def simulate_block(
 
         for k in range(K):
             t_prev = k * dt
-            committed = committed_steps[k]
-            settle = committed > 0.0 and ((annual and year_end_steps[k]) or (not annual and k == term_step))
-            minimum = year_minimum[step_year[k]] if annual else term_total
+            share0, term0, count0 = com_share[0], com_in_term[0, k], com_counted[0, k]
             interest_k = interest_steps[k]
             y = step_year[k]
+            if has_wc:
+                for i in range(p):
+                    r_prev[i] = level_r[i]
             # Each stage below is an innermost loop over the chunk's paths with
             # no calls and no inner loops, so the compiler vectorises it.
             # ---- revenue (MODEL.md section 3)
@@ -412,17 +464,31 @@ def simulate_block(
                     ramp = sil_ramp[j, k]
                     for i in range(p):
                         eff[i] -= eff_coef[j, i] * ramp
+                # list-price usage G_k, the uncommitted share of it and the first commitment's usage
+                # C = w G (1 - delta [in term]) (one contract of share 1: v1's bill, operation for operation)
                 for i in range(p):
                     d_log_p = jump_price[k, i] + sigma_p * sq * (rho * z_buf[k, i] + rho_c * p_buf[k, i])
                     vp = level_vp[i] * _exp(vp_drift[i] + th_elast[i] * d_log_r[i] + d_log_p)
                     level_vp[i] = vp
                     at_price = vp * dt
-                    bill = at_price * eff[i] * (1.0 - th_disc[i] * committed)
-                    spent = used[i] + bill * committed
-                    shortfall = max(0.0, minimum - spent) if settle else 0.0
-                    used[i] = 0.0 if settle else spent
-                    cloud[i] = bill + shortfall
-                    short[i] = shortfall
+                    gk = at_price * eff[i]
+                    bill = share0 * (gk * (1.0 - th_disc[i] * term0))
+                    list_bill[i] = gk
+                    cloud[i] = uncommitted * gk + bill
+                    used[0, i] += bill * count0
+                    short[i] = 0.0
+                for j in range(1, n_com):
+                    w, tin, cnt, dcol = com_share[j], com_in_term[j, k], com_counted[j, k], com_disc_col[j]
+                    for i in range(p):
+                        bill = w * (list_bill[i] * (1.0 - theta[dcol, c0 + i] * tin))
+                        cloud[i] += bill
+                        used[j, i] += bill * cnt
+                for j in range(n_com):
+                    if com_settle[j, k]:
+                        settle_contract_year(
+                            j, y, p, c0, theta, com_minimum[j, k], com_defer_cap[j, k], com_steer_col[j],
+                            com_rule[j] == BOTH, com_final[j, k], com_total[j], used, carry, toward, cloud, short, com_vals,
+                        )
                 if record_steps:  # the bill's decomposition, in a loop of its own (keeps the one above simple)
                     for i in range(p):
                         d_log_p = jump_price[k, i] + sigma_p * sq * (rho * z_buf[k, i] + rho_c * p_buf[k, i])
@@ -437,10 +503,19 @@ def simulate_block(
             for i in range(p):
                 other[i] = 0.0
                 debt[i] = 0.0
+            if has_adjust:
+                for i in range(p):
+                    adjust[i] = 0.0
             for j in range(n_prog):
                 active = program_active[j, k] * dt
                 for i in range(p):
                     other[i] += theta[col_program + j, c0 + i] * active
+                if program_noncash[j]:  # expensed, not paid: added back in FCF
+                    for i in range(p):
+                        adjust[i] += theta[col_program + j, c0 + i] * active
+            if has_wc:  # FCF -= W (R_k - R_{k-1})
+                for i in range(p):
+                    adjust[i] -= th_wc[i] * (level_r[i] - r_prev[i])
             for f in range(n_fine):
                 row = min(k + fine_lag[f], K)  # row K collects fines paid past the horizon
                 for i in range(p):
@@ -450,6 +525,16 @@ def simulate_block(
                 if due > 0.0:
                     for i in range(p):
                         debt[i] += theta[col_debt + j, c0 + i] * due
+            # cash in: debt issued now and dated cash events (amount x Bernoulli), netted off the
+            # debt repaid: cash only, never income
+            if has_issued and issued_cash[k] != 0.0:
+                received = issued_cash[k]
+                for i in range(p):
+                    debt[i] -= received
+            for v in range(n_cash_ev):
+                if cash_event_step[v] == k:
+                    for i in range(p):
+                        debt[i] -= theta[col_event + v, c0 + i] * theta[col_event + n_cash_ev + v, c0 + i]
 
             # ---- operating income, tax, cash (sections 5 and 6)
             for i in range(p):
@@ -465,11 +550,14 @@ def simulate_block(
                 offset = min(nol[i], gain)
                 nol[i] = nol[i] - min(pre_tax, 0.0) - offset
                 ni = pre_tax - th_tax[i] * (gain - offset)
+                extra = adjust[i]
                 fcf = ni + retained[i] * rev
+                if has_adjust:
+                    fcf = fcf + extra
                 buyback = bb_annual * dt + bb_share * max(fcf, 0.0)
                 if not has_buybacks or c_prev + fcf - debt[i] - buyback < bb_min:
                     buyback = 0.0
-                available[i] = c_prev + fcf  # cash before repaying debt due now
+                available[i] = c_prev + fcf  # cash before repaying debt due now (and before cash received)
                 cash[i] = c_prev + fcf - debt[i] - buyback
                 acc[0, i] += rev
                 acc[1, i] += oi
@@ -495,10 +583,6 @@ def simulate_block(
             if record_steps:
                 for i in range(p):
                     values[i, step_col + k] = cash[i]
-            if settle:
-                for i in range(p):
-                    if acc[5, i] > 0.0:
-                        shortfall_any[i] = True
             if year_end_steps[k]:
                 for i in range(p):
                     margin = acc[1, i] / acc[0, i]
@@ -514,6 +598,7 @@ def simulate_block(
                     values[i, 1 + F_USAGE * Y + y] = acc[4, i] - acc[5, i]  # the bill for usage, before any shortfall
                     if acc[5, i] > 0.0:
                         year_counts[C_SHORTFALL_YEAR, y] += 1
+                        shortfall_any[i] = True
                     if margin < threshold:
                         year_counts[C_COMPRESSION, y] += 1
                         compressed_any[i] = True
@@ -548,3 +633,20 @@ def simulate_block(
                     series[s, c0 + i] = values[i, s]
         if sketching:
             count_rows(values, p, counts, lo, hi, keys)
+        for j in range(n_real):  # per-commitment results, summed path by path as ``sums`` is
+            com_any[:p] = False
+            for yy in range(Y):
+                for f in range(3):
+                    for i in range(p):
+                        com_sums[f, j, yy] += com_vals[f, j, yy, i]
+                for i in range(p):
+                    if com_vals[K_PAID, j, yy, i] > 0.0:
+                        com_counts[j, yy] += 1
+                        com_any[i] = True
+                if keep_com:
+                    for f in range(3):
+                        for i in range(p):
+                            com_series[f, j, yy, c0 + i] = com_vals[f, j, yy, i]
+            for i in range(p):
+                if com_any[i]:
+                    com_counts[j, Y] += 1

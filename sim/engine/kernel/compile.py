@@ -1,9 +1,9 @@
 """Scenario -> the flat arrays and scalars the Numba kernel reads.
 
-Everything that is the same on every path (the time grid, commitment
-minimums per year, debt schedules, silicon ramps, event processes) is
-computed once here.  Everything drawn per path goes into ``theta``, a
-``(paths, columns)`` float64 table whose column layout is fixed by
+Everything that is the same on every path (the time grid, each commitment's
+in-term steps and settlements, debt schedules, silicon ramps, event
+processes) is computed once here.  Everything drawn per path goes into
+``theta``, a ``(columns, paths)`` float64 table whose row layout is fixed by
 :class:`Layout`.
 """
 
@@ -16,10 +16,17 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
+from sim.engine.kernel.commitments import compile_commitments
 from sim.model import distributions as D
-# Fixed theta columns (per-path parameters).
-CASH0, TAX, GBAR, G0, UPLIFT, DELAY, AI_ON, ELASTICITY, DRIFT, DISCOUNT, VAR_SHARE, FIXED_GROWTH, RATE, NONCASH, CAPEX = range(15)
-N_FIXED_COLUMNS = 15
+from sim.model.contracts import date_step
+from sim.model.parameters import base_revenue, base_spend
+
+# Fixed theta rows (per-path parameters); v2's rows come after v1's.
+(
+    CASH0, TAX, GBAR, G0, UPLIFT, DELAY, AI_ON, ELASTICITY, DRIFT, DISCOUNT, VAR_SHARE, FIXED_GROWTH, RATE, NONCASH, CAPEX,
+    REVENUE0, SPEND0, WORKING_CAPITAL,
+) = range(18)
+N_FIXED_COLUMNS = 18
 
 _FIXED_KEYS = {
     CASH0: "company.cash",
@@ -37,6 +44,9 @@ _FIXED_KEYS = {
     RATE: "cash_flow.interest_rate",
     NONCASH: "cash_flow.noncash_share",
     CAPEX: "cash_flow.capex_share",
+    REVENUE0: "company.revenue",
+    SPEND0: "cloud.spend",
+    WORKING_CAPITAL: "cash_flow.working_capital",
 }
 
 # Event processes.
@@ -48,7 +58,10 @@ SHOCK, SHIFT, FINE = 0, 1, 2
 class Model(NamedTuple):
     """Static inputs of the path kernel (one scenario); shapes in the comments.
 
-    K steps, Y fiscal years, S silicon lines, P programs, J debts, E event processes.
+    K steps, Y fiscal years, S silicon lines, P programs, J debts, E event
+    processes (R of them revenue shocks that recover), C commitment slots
+    (at least 1: an empty slot of share 0 when the scenario has none), V cash
+    events.
     """
 
     n_steps: int
@@ -56,7 +69,6 @@ class Model(NamedTuple):
     dt: float
     steps_per_year: int
     # revenue
-    log_r0: float
     sigma: float
     kappa: float
     eta: float
@@ -64,22 +76,32 @@ class Model(NamedTuple):
     draw_z: bool
     # cloud
     has_cloud: bool
-    log_v0: float
     gamma: float
     sigma_p: float
     rho: float
     sil_coef: np.ndarray  # (S, 2): share h, migrated_start a
     sil_ramp: np.ndarray  # (S, K): clip(t_k / T_m, 0, 1)
-    committed: np.ndarray  # (K,) 1.0 in committed years inside the horizon
-    annual: bool
-    year_minimum: np.ndarray  # (Y,) annual minimum per fiscal year (0 if none)
-    term_step: int  # 0-based step of the term settlement, -1 if none
-    term_total: float
+    # commitments (MODEL.md section 4)
+    n_commitments: int  # real commitments (0: only the empty slot)
+    uncommitted: float  # 1 - sum of shares: billed at list price
+    com_share: np.ndarray  # (C,) w_j
+    com_rule: np.ndarray  # (C,) ANNUAL / TERM / BOTH
+    com_in_term: np.ndarray  # (C, K) 1.0 in the contract's steps inside the horizon (discounted)
+    com_counted: np.ndarray  # (C, K) 1.0 in the steps of counted contract years (usage counts)
+    com_settle: np.ndarray  # (C, K) True at a settlement step (term: the final one only)
+    com_minimum: np.ndarray  # (C, K) minimum settled there: M_y (annual, both) or sum of counted M_y (term)
+    com_defer_cap: np.ndarray  # (C, K) r M_y where year y may defer to year y + 1, else 0
+    com_final: np.ndarray  # (C, K) True where "both" tops up to the term total
+    com_total: np.ndarray  # (C,) the term total of a "both" contract
+    com_disc_col: np.ndarray  # (C,) theta row of the discount
+    com_steer_col: np.ndarray  # (C,) theta row of the steerable share
+    year_minimum: np.ndarray  # (Y,) minimums of the counted contract years settled in each fiscal year, all contracts
     # operating costs
     opex0: float
-    revenue0: float
-    spend0: float
     program_active: np.ndarray  # (P, K) 1.0 where the program runs
+    program_noncash: np.ndarray  # (P,) True for a non-cash program (added back in FCF)
+    has_noncash: bool
+    has_working_capital: bool
     # fines
     fine_lag: np.ndarray  # (F,) steps
     fine_cap: np.ndarray  # (F,)
@@ -94,10 +116,16 @@ class Model(NamedTuple):
     ev_cumw: np.ndarray  # (E, M) discrete cumulative weights
     ev_len: np.ndarray  # (E,) discrete table length
     ev_cdf: np.ndarray  # (E, L) Poisson CDF of each process's count over the horizon (poisson_cdf), padded with 1.0
+    ev_fading: np.ndarray  # (E,) slot of a recovering shock's fading state X, -1 for none
+    fade_rho: np.ndarray  # (R,) recovery rho_e
+    fade_decay: np.ndarray  # (R,) 2^(-dt / h_e), the fading state's decay per step
     # financing
     nol0: float
     interest_expense: np.ndarray  # (K,) coupon interest per step
     debt_due: np.ndarray  # (J, K) principal due per step
+    issued_cash: np.ndarray  # (K,) principal received per step (debt issued inside the horizon)
+    has_issued: bool
+    cash_event_step: np.ndarray  # (V,) 0-based step of each cash event, -1 outside the horizon
     buyback_annual: float
     buyback_share: float
     buyback_min_cash: float
@@ -114,19 +142,21 @@ class Model(NamedTuple):
     col_sil_savings: int
     col_program: int
     col_debt: int
+    col_event: int  # amounts in rows col_event + v, Bernoulli outcomes in col_event + V + v
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Column of each per-path parameter in ``theta``."""
+    """Row of each per-path parameter in ``theta``."""
 
     columns: dict[str, int]
     program_share_scale: dict[str, float]  # share programs: multiply by operating costs
     n_columns: int
+    defaults: dict[str, float]  # value of a key the draws do not give (a fixed base figure); others are 0
 
 
 def layout(scenario) -> Layout:
-    """Theta columns for a scenario: the 15 fixed ones, then silicon, programs, debt."""
+    """Theta rows of a scenario: the fixed ones, then silicon, programs, debt, commitments, cash events."""
     cols = {key: c for c, key in _FIXED_KEYS.items()}
     n = N_FIXED_COLUMNS
     sil = scenario.cloud.silicon
@@ -144,14 +174,27 @@ def layout(scenario) -> Layout:
     for j, d in enumerate(scenario.cash_flow.debt):
         cols[f"cash_flow.debt.{d.name}.cash_repayment_probability"] = n + j
     n += len(scenario.cash_flow.debt)
-    return Layout(cols, scale, n)
+    for c in scenario.cloud.commitments:  # the singular table's discount has its fixed row (v1)
+        if f"{c.key}.discount" not in cols:
+            cols[f"{c.key}.discount"] = n
+            n += 1
+        cols[f"{c.key}.steerable"] = n
+        n += 1
+    events = scenario.cash_flow.events
+    for j, e in enumerate(events):
+        cols[f"cash_flow.events.{e.name}.amount"] = n + j
+        cols[f"cash_flow.events.{e.name}.probability"] = n + len(events) + j
+    n += 2 * len(events)
+    defaults = {"company.revenue": base_revenue(scenario), "cloud.spend": base_spend(scenario)}
+    return Layout(cols, scale, n, defaults)
 
 
 def build_theta(lay: Layout, params: dict[str, np.ndarray], n: int, theta: np.ndarray | None = None) -> np.ndarray:
     """Stack drawn parameters into the kernel's ``(columns, n)`` table (``theta`` when given).
 
-    Keys the scenario does not have (no ai_uplift, no commitment) are 0.
-    Parameters drawn straight into their row of ``theta``
+    Keys the draws do not give are their ``Layout.defaults`` value (the fixed
+    base revenue and cloud bill), else 0 (no ai_uplift, no commitment, no
+    steering).  Parameters drawn straight into their row of ``theta``
     (``draw_parameters(into=...)``) are not copied.
     """
     theta = np.empty((lay.n_columns, n)) if theta is None else theta
@@ -159,7 +202,7 @@ def build_theta(lay: Layout, params: dict[str, np.ndarray], n: int, theta: np.nd
         value = params.get(key)
         row = theta[col]
         if value is None:
-            row[:] = 0.0
+            row[:] = lay.defaults.get(key, 0.0)
         elif key in lay.program_share_scale:
             np.multiply(value, lay.program_share_scale[key], out=row)
         elif not _same_array(value, row):
@@ -173,9 +216,9 @@ def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def base_margin(scenario) -> float:
-    """m_0 = (R_0 - operating costs) / R_0, the base-year operating margin."""
-    company = scenario.company
-    return (company.revenue - company.operating_costs) / company.revenue
+    """m_0 = (R_0 - operating costs) / R_0, the base-year operating margin (R_0: the median revenue)."""
+    r0 = base_revenue(scenario)
+    return (r0 - scenario.company.operating_costs) / r0
 
 
 def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
@@ -200,31 +243,20 @@ def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
     ai = rev.ai_uplift
     cloud = scenario.cloud
     pricing = cloud.pricing
-    has_cloud = cloud.spend > 0
+    has_cloud = base_spend(scenario) > 0
+    lay = layout(scenario)
 
     sil = cloud.silicon
     sil_coef = np.array([[s.share, s.migrated_start] for s in sil], dtype=np.float64).reshape(len(sil), 2)
     sil_ramp = np.array([np.clip(t / s.migration_years, 0.0, 1.0) for s in sil], dtype=np.float64).reshape(len(sil), K)
-
-    committed = np.zeros(K)
-    year_minimum = np.zeros(years)
-    term_step, term_total, annual = -1, 0.0, True
-    com = cloud.commitment
-    if com is not None and has_cloud:
-        annual = com.shortfall == "annual"
-        inside = [(y - info.start, m) for i, m in enumerate(com.minimums) if 0 <= (y := com.start_year + i) - info.start < years]
-        for yi, m in inside:
-            committed[step_year == yi] = 1.0
-            year_minimum[yi] = m
-        if inside and not annual:
-            term_step = (inside[-1][0] + 1) * n - 1
-            term_total = float(sum(m for _, m in inside))
+    com = compile_commitments(scenario, lay.columns, has_cloud)
 
     programs = scenario.operating_costs.programs
     program_active = np.zeros((len(programs), K))
     for j, p in enumerate(programs):
         first = (p.start_year if p.start_year is not None else info.start) - info.start
         program_active[j] = ((step_year >= first) & (step_year < first + p.years)).astype(np.float64)
+    program_noncash = np.array([bool(p.noncash) for p in programs], dtype=np.bool_)
 
     fines = scenario.regulatory.fines
     fine_lag = np.array([math.floor(f.lag_years * n + 0.5) for f in fines], dtype=np.int64)
@@ -241,45 +273,72 @@ def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
     for i, (_, _, v, w) in enumerate(enc):
         ev_values[i, : len(v)] = v
         ev_cumw[i, : len(w)] = w
+    # recovering shocks: a fading state per process (MODEL.md section 3)
+    ev_fading = np.full(len(events), -1, dtype=np.int64)
+    fade_rho, fade_decay = [], []
+    for i, (kind, j, _, _, _) in enumerate(events):
+        shock = rev.shocks[j] if kind == SHOCK else None
+        if shock is not None and shock.recovery > 0:
+            ev_fading[i] = len(fade_rho)
+            fade_rho.append(float(shock.recovery))
+            fade_decay.append(2.0 ** (-dt / shock.half_life_years))
 
     debts = scenario.cash_flow.debt
     interest_expense = np.zeros(K)
     debt_due = np.zeros((len(debts), K))
+    issued_cash = np.zeros(K)
     for j, d in enumerate(debts):
         k_mat = maturity_step(d.maturity, info.start, n)  # 1-based, may exceed K
-        interest_expense[: min(k_mat, K)] += d.principal * d.coupon * dt
+        k_issued = 0  # interest accrues after this step: 0 = outstanding before the horizon (v1)
+        if d.issued is not None and d.issued > info.start:
+            k_issued = date_step(d.issued, info)
+            if k_issued > K:
+                continue  # issued past the horizon: ignored
+            issued_cash[k_issued - 1] += d.principal
+        interest_expense[k_issued : min(k_mat, K)] += d.principal * d.coupon * dt
         if k_mat <= K:
             debt_due[j, k_mat - 1] = d.principal
 
+    cash_events = scenario.cash_flow.events
+    cash_event_step = np.array([k - 1 if 1 <= (k := date_step(e.date, info)) <= K else -1 for e in cash_events], dtype=np.int64)
+    col_event = lay.n_columns - 2 * len(cash_events)
+
     bb = scenario.cash_flow.buybacks
-    lay = layout(scenario)
     return Model(
         n_steps=K,
         n_years=years,
         dt=dt,
         steps_per_year=n,
-        log_r0=math.log(scenario.company.revenue),
         sigma=rev.volatility,
         kappa=rev.mean_reversion,
         eta=rev.growth_volatility,
         ramp_years=ai.ramp_years if ai is not None else 0.0,
         draw_z=bool(rev.volatility > 0 or (has_cloud and pricing.volatility > 0 and pricing.revenue_correlation != 0)),
         has_cloud=bool(has_cloud),
-        log_v0=math.log(cloud.spend) if has_cloud else 0.0,
         gamma=cloud.usage_growth,
         sigma_p=pricing.volatility if has_cloud else 0.0,
         rho=pricing.revenue_correlation,
         sil_coef=sil_coef,
         sil_ramp=sil_ramp,
-        committed=committed,
-        annual=annual,
-        year_minimum=year_minimum,
-        term_step=term_step,
-        term_total=term_total,
+        n_commitments=com.n,
+        uncommitted=com.uncommitted,
+        com_share=com.share,
+        com_rule=com.rule,
+        com_in_term=com.in_term,
+        com_counted=com.counted,
+        com_settle=com.settle,
+        com_minimum=com.minimum,
+        com_defer_cap=com.defer_cap,
+        com_final=com.final,
+        com_total=com.total,
+        com_disc_col=com.disc_col,
+        com_steer_col=com.steer_col,
+        year_minimum=com.year_minimum,
         opex0=scenario.company.operating_costs,
-        revenue0=scenario.company.revenue,
-        spend0=cloud.spend,
         program_active=program_active,
+        program_noncash=program_noncash,
+        has_noncash=bool(program_noncash.any()),
+        has_working_capital="cash_flow.working_capital" in _set_keys(scenario),
         fine_lag=fine_lag,
         fine_cap=fine_cap,
         ev_kind=np.array([e[0] for e in events], dtype=np.int64),
@@ -292,9 +351,15 @@ def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
         ev_cumw=ev_cumw,
         ev_len=np.array([len(v) for _, _, v, _ in enc], dtype=np.int64),
         ev_cdf=_stack_padded([poisson_cdf(e[2] * years) for e in events]),
+        ev_fading=ev_fading,
+        fade_rho=np.array(fade_rho, dtype=np.float64),
+        fade_decay=np.array(fade_decay, dtype=np.float64),
         nol0=scenario.company.tax_loss_carryforward,
         interest_expense=interest_expense,
         debt_due=debt_due,
+        issued_cash=issued_cash,
+        has_issued=bool(issued_cash.any()),
+        cash_event_step=cash_event_step,
         buyback_annual=bb.annual if bb is not None else 0.0,
         buyback_share=bb.fcf_share if bb is not None else 0.0,
         buyback_min_cash=bb.min_cash if bb is not None else 0.0,
@@ -309,7 +374,15 @@ def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
         col_sil_savings=N_FIXED_COLUMNS + len(sil),
         col_program=N_FIXED_COLUMNS + 2 * len(sil),
         col_debt=N_FIXED_COLUMNS + 2 * len(sil) + len(programs),
+        col_event=col_event,
     ), lay, fiscal
+
+
+def _set_keys(scenario) -> set[str]:
+    """The (D) keys the scenario draws (``sim.model.uncertain_parameters``)."""
+    from sim.model import uncertain_parameters
+
+    return set(uncertain_parameters(scenario))
 
 
 def maturity_step(maturity: float, start: int, steps_per_year: int) -> int:
