@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench.py            # everything (about 4 minutes on 2 cores)
     python benchmarks/bench.py --quick    # smaller runs, for a smoke check
+    python benchmarks/bench.py --baseline ../sim-pre-v2   # also: this tree against another checkout
 
 Prints paths/s, peak memory and ratios against the baseline, all measured in
 this process (or its children) on this machine.  Timed results are never
@@ -13,6 +14,7 @@ asserted in the test suite: this script is where speed is measured.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +25,8 @@ import sim
 from sim.engine.reference import simulate_reference
 
 SCENARIO = "pinterest_aws_2031"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MULTI_CLOUD = os.path.join(ROOT, "configs", "multi_cloud_example.toml")
 
 
 def timed(fn):
@@ -42,9 +46,44 @@ def cli(args: list[str], env: dict | None = None) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
+def child_speed(tree: str, paths: int, threads: int) -> tuple[float, float]:
+    """Kernel paths/s (the summary's ``paths_per_second``) and wall time (s) of the default scenario in a
+    ``python -m sim run`` child process importing ``sim`` from checkout ``tree``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "summary.json")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([tree, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", "run", SCENARIO, "--paths", str(paths), "--threads", str(threads),
+                        "--json", out, "-q"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        with open(out) as f:
+            return float(json.load(f)["paths_per_second"]), wall
+
+
+def compare_baseline(baseline: str, paths: int, threads: int = 2, rounds: int = 3) -> None:
+    """This tree (B) against checkout ``baseline`` (A) on the default scenario: A/B/A/B/A/B, medians, ratio."""
+    baseline = os.path.abspath(baseline)
+    if not os.path.isfile(os.path.join(baseline, "sim", "__init__.py")):
+        raise SystemExit(f"--baseline {baseline}: not a checkout of sim (no sim/__init__.py)")
+    trees = {"baseline": baseline, "this tree": ROOT}
+    for tree in trees.values():  # compile, or load each tree's own JIT cache, before timing
+        child_speed(tree, 10_000, threads)
+    speeds: dict[str, list[float]] = {name: [] for name in trees}
+    for _ in range(rounds):  # interleaved: a drift of the shared machine hits both alike
+        for name, tree in trees.items():
+            speeds[name].append(child_speed(tree, paths, threads)[0])
+    med = {name: sorted(v)[len(v) // 2] for name, v in speeds.items()}
+    for name, tree in trees.items():
+        print(f"{name + ':':26s} {med[name] / 1e6:6.2f} M paths/s ({SCENARIO}, {paths:,} paths, {threads} threads, median of "
+              f"{', '.join(f'{v / 1e6:.2f}' for v in speeds[name])}; {tree})")
+    print(f"ratio this tree / baseline: {med['this tree'] / med['baseline']:6.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller runs (smoke check)")
+    parser.add_argument("--baseline", metavar="DIR", help="another checkout of sim: time its default scenario against "
+                        "this tree's in child processes, interleaved A/B/A/B/A/B, and print the ratio")
     args = parser.parse_args()
     big = 1_000_000 if args.quick else 10_000_000
     huge = 5_000_000 if args.quick else 100_000_000
@@ -71,6 +110,18 @@ def main() -> None:
           f"{', '.join(f'{s:.2f}' for _, s in runs)} s)")
     print(f"  with per-step fan data:  {big // 4 / ts / 1e6:6.2f} M paths/s (as `sim run --out`)")
     print(f"  P(cash < floor) = {rn.summary['p_cash_breach']['estimate']:.5f} +/- {1.96 * rn.summary['p_cash_breach']['se']:.5f}")
+    # deal impact (every path also without the deal, same draws) against the plain run, same process and paths
+    _, td = timed(lambda: sim.run(scn, paths=big // 4, record_steps=False, deal_impact=True))
+    _, tp = timed(lambda: sim.run(scn, paths=big // 4, record_steps=False))
+    print(f"  with --deal-impact:      {big // 4 / td / 1e6:6.2f} M paths/s, {td / tp:.2f}x a plain run ({big // 4:,} paths: {td:.2f} s against {tp:.2f} s)")
+
+    # the model v2 example (two commitments, every v2 feature), as `sim run` does it, 2 threads
+    multi = sim.load(MULTI_CLOUD)
+    sim.run(multi, paths=10_000, threads=2, record_steps=False)  # compile / load the cache
+    runs = [timed(lambda: sim.run(multi, paths=big, threads=2, record_steps=False))[1] for _ in range(3)]
+    tm = sorted(runs)[1]
+    print(f"multi_cloud_example, 2 threads: {big / tm / 1e6:6.2f} M paths/s ({big:,} paths; median of "
+          f"{', '.join(f'{t:.2f}' for t in runs)} s)")
 
     # 3. the plain NumPy baseline of the same model (sim/reference.py), same machine, same process
     simulate_reference(scn, 0, 1_000)  # first-call costs (imports, caches) are not the baseline's speed
@@ -82,6 +133,10 @@ def main() -> None:
     # 4. peak memory of one large run, as a separate process
     seconds, peak = cli(["run", "--paths", str(huge), "--quiet"])
     print(f"sim run --paths {huge:,}: {seconds:.1f} s, {huge / seconds / 1e6:.2f} M paths/s, peak RSS {peak:,.0f} MB")
+
+    # 5. against another checkout (the lead's pre-v2 commit, say)
+    if args.baseline:
+        compare_baseline(args.baseline, big)
 
 
 if __name__ == "__main__":

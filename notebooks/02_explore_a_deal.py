@@ -32,9 +32,9 @@
 # Carlo noise. At the end, sliders rerun the model as you move them.
 
 # %% tags=["parameters"]
-PATHS = 200_000  # paths per run (about a second each); the tests use a few thousand
+PATHS = 100_000  # paths per run (about a second each on a laptop); the tests use a few thousand
 SEED = 0
-SLIDER_PATHS = 50_000  # paths per slider move: fast enough to feel interactive
+SLIDER_PATHS = 20_000  # paths per slider move: fast enough to feel interactive
 SLIDERS = True  # interactive sliders when ipywidgets is installed; plain cells otherwise
 
 # %%

@@ -34,8 +34,8 @@
 # dashboard's live plots.
 
 # %% tags=["parameters"]
-PATHS = 200_000  # paths per sweep cell (the tests use a few thousand)
-SOLVE_PATHS = 200_000  # paths per run while solving
+PATHS = 50_000  # paths per sweep cell: the whole sweep in seconds on a laptop (the tests use a few thousand)
+SOLVE_PATHS = 50_000  # paths per run while solving
 SEED = 0
 TARGET = "p_cash_breach<=0.08"  # the risk appetite: at most an 8% chance that cash ever falls below the floor
 WORKERS = None  # LocalCluster worker processes (None: one per core)

@@ -29,7 +29,7 @@
 # `sim.run(scenario, paths=n, seed=seed)` summarises. Money is in USD millions.
 
 # %% tags=["parameters"]
-PATHS = 50_000  # paths simulated; a handful of them are followed below (the tests use a few thousand)
+PATHS = 20_000  # paths simulated (every path kept in memory); a handful of them are followed below (the tests use a few thousand)
 SEED = 0
 
 # %%

@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from sim.model import Scenario, load_scenario
+from sim.model import ParameterError, Scenario, load_scenario
 from sim.engine.results import Result
 from sim.engine.run import run_scenario
 from sim.engine.sampling import draw_parameters
@@ -57,6 +57,7 @@ def run(
     precision: "str | float | None" = None,
     precision_metric: str = "p_cash_breach",
     max_paths: int | None = None,
+    deal_impact: bool = False,
 ) -> Result:
     """Simulate a scenario and summarise it.
 
@@ -99,6 +100,11 @@ def run(
         ``p_cash_breach``, ``p_profit_compression_any`` or ``p_commitment_shortfall``.
     max_paths : int, optional
         Cap on paths under precision control.
+    deal_impact : bool
+        Also run every path without the deal (every commitment removed, the same
+        draws) and add ``summary["deal_impact"]`` (docs/DEAL_IMPACT.md); about
+        twice a plain run's time.  A scenario without a commitment raises
+        ``sim.model.ParameterError``.
 
     Returns
     -------
@@ -107,7 +113,7 @@ def run(
     return run_scenario(
         load(scenario, overrides), paths, seed, threads=threads, block_size=block_size, record_steps=record_steps,
         quantiles=quantiles, progress=progress, executor=executor, sampling=sampling, rare_event=rare_event,
-        precision=precision, precision_metric=precision_metric, max_paths=max_paths,
+        precision=precision, precision_metric=precision_metric, max_paths=max_paths, deal_impact=deal_impact,
     )
 
 
@@ -148,8 +154,10 @@ def paths(
         ``cash_end``.  Per commitment, (n, J, Y) with J =
         ``len(scenario.cloud.commitments)`` in that order (0 without a cloud
         bill): ``shortfall_by_commitment`` (paid), ``steered_by_commitment``
-        (spend steered onto the contract) and ``deferred_by_commitment``
-        (minimum rolled over to the next contract year), each booked in the
+        (spend steered onto the contract), ``deferred_by_commitment``
+        (minimum rolled over to the next contract year) and
+        ``usage_by_commitment`` (usage counted toward the minimum, the whole
+        term's under "term"), each booked in the
         fiscal year of its settlement step.  Per step, (n, K): ``cash`` at
         each step's end.  Per path, (n,): ``min_cash``, ``first_breach_step``
         (1-based, 0 = never).
@@ -176,6 +184,26 @@ def paths(
     return out
 
 
+def _paired(configs, overrides_b, paths, seed, block_size):
+    from sim.analysis.compare import DEFAULT_COMPARE_PATHS, paired_compare
+
+    if isinstance(configs, Mapping) and "scenario" not in configs:  # labels -> configs (not one config dict)
+        items = list(configs.items())
+    else:
+        single = isinstance(configs, (str, os.PathLike, Scenario, Mapping))
+        items = [(None, c) for c in ([configs] if single else configs)]
+    if len(items) == 1 and overrides_b:
+        items = [items[0], (None, items[0][1])]
+    if len(items) != 2:
+        raise ParameterError("results", f"paired mode compares two scenarios (got {len(items)}; or give one and overrides_b)")
+    a = load(items[0][1])
+    b = load(items[1][1], overrides_b)
+    names = [label or s.scenario.name or f"config {i + 1}" for i, ((label, _), s) in enumerate(zip(items, (a, b)))]
+    if names[0] == names[1]:
+        names = [f"A: {names[0]}", f"B: {names[1]}" + (f" ({', '.join(overrides_b)})" if overrides_b else "")]
+    return paired_compare(a, b, names=tuple(names), paths=paths or DEFAULT_COMPARE_PATHS, seed=seed, block_size=block_size)
+
+
 # Rows of compare(): (label, summary_row column, kind)
 _HEADLINE = (
     ("P(cash < floor)", "p_cash_breach", "p"),
@@ -189,24 +217,40 @@ _HEADLINE = (
 )
 
 
-def compare(results, text: bool = True):
+def compare(results, text: bool = True, *, paired: bool = False, overrides_b: Sequence[str] = (),
+            paths: int | None = None, seed: int = 0, block_size: int = DEFAULT_BLOCK_SIZE):
     """The headline numbers of several runs side by side, one column per run.
 
     Parameters
     ----------
     results : mapping of label to Result, or a sequence of Results
         Also accepts summary dicts.  A sequence's columns are named by each
-        run's scenario name (numbered when names repeat).
+        run's scenario name (numbered when names repeat).  With ``paired``:
+        two scenarios (anything :func:`load` accepts; a mapping gives their
+        labels), or one scenario and ``overrides_b``.
     text : bool
         True: strings to read (``"6.84% (6.73%–6.95%)"``, ``"$2.31B"``);
         False: numbers (probabilities as fractions, money in USD millions),
         each probability followed by its 95% bounds (``..._lo``, ``..._hi`` rows).
+    paired : bool
+        Run the two scenarios here on the same seed and blocks (common random
+        numbers) and compare them path by path: every headline measure with its
+        paired difference B - A and a 95% interval from the per-path differences,
+        and the unpaired interval for contrast (``sim.analysis.compare``).
+    overrides_b : sequence of str
+        ``KEY=VALUE`` overrides that make B from A (paired mode, one scenario given).
+    paths, seed, block_size : int
+        Paired mode: the runs' paths (default 100,000), seed and block size.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per headline number (plus the cash floor), one column per run.
+    pandas.DataFrame or sim.analysis.compare.Comparison
+        One row per headline number (plus the cash floor), one column per run;
+        with ``paired``, a ``Comparison`` (``.frame(text)``, ``.to_text()``,
+        ``.to_dict()``, ``.write(folder)``).
     """
+    if paired:
+        return _paired(results, overrides_b, paths, seed, block_size)
     import pandas as pd
 
     from sim.present.formatting import money, percent, percent_ci

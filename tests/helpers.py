@@ -40,3 +40,49 @@ def invoke(*args):
     except TypeError:  # click >= 8.2: stderr is always kept apart
         runner = CliRunner()
     return runner.invoke(cli, [str(a) for a in args], prog_name="sim")
+
+
+def minimal_company(name: str, **sections) -> dict:
+    """A minimal deterministic company for closed forms: revenue 100, costs 80 (OI 20 a year),
+    cash 50, no tax, no growth, floor 0, two one-step years; ``sections`` merged in."""
+    base = {
+        "scenario": {"name": name, "start": 2024, "years": 2, "steps_per_year": 1},
+        "company": {"revenue": 100.0, "operating_costs": 80.0, "cash": 50.0},
+        "policy": {"cash_floor": 0.0},
+    }
+    return merge(base, sections)
+
+
+def load(d):
+    """A validated Scenario from a config dict."""
+    from sim.model import load_scenario
+
+    return load_scenario(d)
+
+
+def kernel(scn, seed, n, block_size):
+    """Every path's outputs from the Numba engine."""
+    from sim.engine.simulate import simulate_paths
+
+    return simulate_paths(scn, seed, n, block_size)
+
+
+def reference(scn, seed, n, block_size):
+    """Every path's outputs from the independent NumPy reference."""
+    from sim.engine.reference import simulate_reference
+
+    return simulate_reference(scn, seed, n, block_size)
+
+
+def within_se(estimate, expected, se, k=4.0):
+    """``estimate`` within ``k`` Monte Carlo standard errors of ``expected``."""
+    assert abs(estimate - expected) <= k * se, (
+        f"estimate {estimate!r} vs expected {expected!r}: {abs(estimate - expected) / se:.2f} SE (limit {k})"
+    )
+
+
+def close(got, expected, rtol=1e-9, atol=1e-9):
+    """Arrays equal to rounding."""
+    import numpy as np
+
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)

@@ -17,6 +17,7 @@ value -- found by two more bisections.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -32,8 +33,11 @@ from sim.analysis.sweep import (
     run_cells,
     summary_row,
 )
+from sim.engine.measures import DEAL_IMPACT_METRICS, MEASURES
 from sim.engine.simulate import DEFAULT_BLOCK_SIZE
 from sim.model import ParameterError, load_scenario, scenario_to_dict
+from sim.model.labels import key_unit, parameter_label
+from sim.present.formatting import quantity
 
 DEFAULT_STEPS = 200  # default tolerance: the range over this many steps
 
@@ -111,30 +115,54 @@ class Solution:
 
     def __str__(self) -> str:
         word = "largest" if self.largest else "smallest"
-        metric = self.target.metric
+        name, goal = parameter_label(self.key), self.target.describe(ascii=True)
+        v = functools.partial(_v, key=self.key)
         lines = []
         if self.status == "none":
-            lines.append(f"no {self.key} in {_v(self.lo)} .. {_v(self.hi)} meets {self.target}")
+            lines.append(f"no {name} ({self.key}) in {v(self.lo)} .. {v(self.hi)} meets {goal}")
             for e in sorted(self.evaluations, key=lambda e: e.value):
-                lines.append(f"  at {_v(e.value)}: {metric} = {_estimate(e, self.target)}")
+                lines.append(f"  at {v(e.value)}: {_estimate(e, self.target)}")
         else:
-            where = "the end of the range" if self.status == "all" else f"bracket {_v(self.bracket[0])} .. {_v(self.bracket[1])}"
-            lines.append(f"{word} {self.key} with {self.target}: {_v(self.answer)} ({where})")
-            lines.append(f"  at {_v(self.answer)}: {metric} = {_estimate(self.at_answer, self.target)}")
+            fine = functools.partial(_v, key=self.key, tol=self.tolerance)
+            where = "the end of the range" if self.status == "all" else f"bracket {fine(self.bracket[0])} .. {fine(self.bracket[1])}"
+            lines.append(f"{word} {name} ({self.key}) with {goal}: {v(self.answer)} ({where})")
+            lines.append(f"  at {v(self.answer)}: {_estimate(self.at_answer, self.target)}")
             if self.band is not None:
-                lines.append(f"  Monte Carlo band: {_v(self.band[0])} .. {_v(self.band[1])} (values whose 95% CI contains {self.target.value:g})")
+                m = MEASURES[self.target.metric]
+                lines.append(f"  Monte Carlo band: {fine(self.band[0])} .. {fine(self.band[1])} (values whose 95% CI contains "
+                             f"{quantity(self.target.value, m.unit, minus='-')})")
         lines.append(f"  {len(self.evaluations)} runs of {self.paths:,} paths, seed {self.seed} (common random numbers)")
         return "\n".join(lines)
 
 
-def _v(x: float) -> str:
-    return f"{x:,.6g}"
+def _v(x: float, key: str = "", tol: float | None = None) -> str:
+    """A value of the solved key in its unit: ``$4.39B``, ``7.98%``; with ``tol``, digits enough to tell
+    values ``tol`` apart (``$90.00M``, ``$90.01M``: a bracket)."""
+    unit = key_unit(key)
+    if tol is None or not tol > 0 or not math.isfinite(x):
+        return quantity(x, unit, minus="-")
+    sign = "-" if x < 0 else ""
+    if unit == "money":
+        scale, suffix = (1000.0, "B") if abs(x) >= 1000 else ((1.0, "M") if abs(x) >= 1 else (0.001, "K"))
+        return f"{sign}${abs(x) / scale:,.{_places(tol / scale)}f}{suffix}"
+    if unit == "percent":
+        return f"{100 * x:.{_places(100 * tol)}f}%"
+    return f"{x:,.{_places(tol)}f}"
+
+
+def _places(step: float) -> int:
+    """Decimals that resolve ``step`` (one more than its own, at least two): a bracket
+    narrower than the tolerance still reads as two values."""
+    return max(2, math.ceil(-math.log10(step) - 1e-9) + 1)
 
 
 def _estimate(e: Evaluation, target: Target) -> str:
-    text = f"{e.row[target.metric]:.4g}"
+    """``P(cash < floor) = 4.87% [4.50%, 5.26%]``: the metric at one run, as ``run`` prints it."""
+    m = MEASURES[target.metric]
+    text = f"{m.short_label} = {quantity(e.row[target.metric], m.unit, minus='-')}"
     if target.has_ci:
-        text += f" [{e.row[target.metric + '_lo']:.4g}, {e.row[target.metric + '_hi']:.4g}]"
+        lo, hi = e.row[target.metric + "_lo"], e.row[target.metric + "_hi"]
+        text += f" [{quantity(lo, m.unit, minus='-')}, {quantity(hi, m.unit, minus='-')}]"
     return text
 
 
@@ -214,7 +242,8 @@ def solve(
         x = float(round(x)) if integer else float(x)
         if x not in seen:
             design = Design([key], [{key: number_text(x, integer)}], {key: source})
-            (cell,) = prepare_cells(config, design, overrides, seed, paths, block_size, quantiles)
+            (cell,) = prepare_cells(config, design, overrides, seed, paths, block_size, quantiles,
+                                    deal_impact=target.metric in DEAL_IMPACT_METRICS)
             (summary,) = run_cells([cell], paths, seed, block_size, quantiles, folder, executor, threads, progress)
             row = summary_row(summary)
             seen[x] = Evaluation(x, row, target.met(row), target.surely(row))

@@ -25,9 +25,14 @@ __all__ = [
     "EXECUTORS",
     "QUANTILES",
     "InputError",
+    "Terminated",
+    "announce_compile",
     "block_size_option",
     "check_folder",
+    "check_json_target",
+    "check_out_folder",
     "check_run_options",
+    "check_warnings",
     "emit_json",
     "executor_from_context",
     "executor_option",
@@ -35,6 +40,7 @@ __all__ = [
     "fail",
     "json_option",
     "load_config",
+    "lock_out_folder",
     "open_executor",
     "option_name",
     "paths_option",
@@ -44,7 +50,9 @@ __all__ = [
     "scheduler_option",
     "seed_option",
     "set_option",
+    "strict_option",
     "threads_option",
+    "written_outputs",
 ]
 
 DEFAULT_SCENARIO = "pinterest_aws_2031"
@@ -54,6 +62,14 @@ QUANTILES = ("auto", "exact", "sketch")
 
 class InputError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds like Ctrl-C (exit code 143)."""
+
+
+# What this command has written so far (paths as given): the interruption message says so truthfully.
+written_outputs: list[str] = []
 
 
 def fail(message: str, code: int):
@@ -114,6 +130,10 @@ def json_option(help: str) -> click.Option:
 
 def quiet_option(help: str) -> click.Option:
     return click.option("--quiet", "-q", is_flag=True, help=help)
+
+
+def strict_option(help: str = "Treat the config's warnings (implausible or ineffective values) as errors: exit 2.") -> click.Option:
+    return click.option("--strict", is_flag=True, help=help)
 
 
 # ---------------------------------------------------------------------------
@@ -210,12 +230,125 @@ def check_run_options(paths, seed, threads, block_size, min_paths: int = 1) -> N
         raise InputError("--block-size: must be at least 1")
 
 
+def check_warnings(scn: Scenario, strict: bool, echo: bool = True) -> list[str]:
+    """The config's warnings (``sim validate`` lists them), one ``warning:`` line each on stderr.
+
+    Raises
+    ------
+    InputError
+        With ``strict``, when there is any warning.
+    """
+    from sim.model import warnings
+
+    found = warnings(scn)
+    if echo:
+        for w in found:
+            click.echo(f"warning: {w}", err=True)
+    if strict and found:
+        raise InputError(f"--strict: the config has {len(found)} warning{'s' * (len(found) != 1)}")
+    return found
+
+
+def announce_compile(quiet: bool) -> bool:
+    """Say on stderr, before a long silence, that the kernel will be compiled (its cache is cold).
+
+    Returns whether it is cold.
+    """
+    from sim.engine.kernel import simulate_block
+    from sim.engine.kernel.jit import CACHE, is_cold
+
+    cold = is_cold(simulate_block)
+    if cold and not quiet:
+        when = "once per install" if CACHE else "no cache: SIM_NO_JIT_CACHE is set"
+        click.echo(f"compiling the simulation kernel ({when}): about 20 s", err=True)
+    return cold
+
+
 def check_folder(option: str, folder: str) -> None:
     """Fail before a long run, not after it, when an output folder cannot be written."""
     if not os.path.isdir(folder):
         raise InputError(f"{option}: {folder}: no such folder")
-    if not os.access(folder, os.W_OK):
+    if not _can_create_in(folder):
         raise InputError(f"{option}: {folder}: not writable")
+
+
+def _can_create_in(folder: str) -> bool:
+    """Whether a file can be made in ``folder``: tried, not guessed from its mode (root, read-only mounts)."""
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".sim-probe.")
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(probe)
+    return True
+
+
+def check_json_target(json_out: str | None, option: str = "--json") -> None:
+    """``--json FILE``: a regular file (or none yet) in a writable folder, checked before the run; ``-`` is stdout.
+
+    Symbolic links are written through (the file they point to is replaced); a
+    folder, device, FIFO or socket is refused (``sim.files.check_output_file``).
+    """
+    from sim.files import OutputPathError, check_output_file
+
+    if json_out is None or json_out == "-":
+        return
+    if json_out == "":
+        raise InputError(f"{option}: empty file name (give FILE, or - for standard output)")
+    parent = os.path.dirname(os.path.abspath(json_out))
+    if not os.path.isdir(parent):
+        raise InputError(f"{option}: {parent}: {'no such folder' if not os.path.exists(parent) else 'not a folder'}")
+    try:
+        target = check_output_file(json_out)
+    except OutputPathError as e:
+        raise InputError(f"{option}: {e}") from None
+    if not _can_create_in(str(target.parent)):
+        raise InputError(f"{option}: {json_out}: folder {target.parent} is not writable")
+
+
+def check_out_folder(out_dir: str | None, option: str = "--out", swap: bool = True, parents: bool = True) -> None:
+    """``--out DIR``: a folder, or a place where one can be made, checked before the run.
+
+    With ``swap`` (a folder written as one transaction, ``sim.folders``) the
+    folder above DIR must be writable too: the new DIR is staged beside it.
+    Without ``parents`` the folder above DIR must exist (DIR alone is made).
+    """
+    if out_dir is None:
+        return
+    if out_dir == "":
+        raise InputError(f"{option}: empty folder name")
+    path = os.path.abspath(out_dir)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        kind = "is a file" if os.path.isfile(path) else "exists and is not a folder"
+        raise InputError(f"{option}: {out_dir}: {kind}, not a folder")
+    if os.path.isdir(path):
+        if not _can_create_in(path):
+            raise InputError(f"{option}: {out_dir}: not writable")
+        if swap and not _can_create_in(os.path.dirname(path)):
+            raise InputError(f"{option}: {out_dir}: the folder above it is not writable (the new {out_dir} is made there)")
+        return
+    existing = os.path.dirname(path)
+    if not parents and not os.path.isdir(existing):
+        raise InputError(f"{option}: {existing}: no such folder")
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise InputError(f"{option}: {out_dir}: {existing} is not a folder")
+    if not _can_create_in(existing):
+        raise InputError(f"{option}: {out_dir}: {existing} is not writable")
+
+
+def lock_out_folder(out_dir: str, option: str | None = "--out"):
+    """Hold ``sim.folders.folder_lock`` on DIR for the rest of the command; another run there: one line, exit 2."""
+    from sim.folders import FolderBusyError, folder_lock
+
+    ctx = click.get_current_context()
+    try:
+        return ctx.with_resource(folder_lock(out_dir))
+    except FolderBusyError as e:
+        raise InputError(f"{option}: {e}" if option else str(e)) from None
 
 
 def emit_json(json_out: str | None, text: str) -> None:
@@ -226,6 +359,7 @@ def emit_json(json_out: str | None, text: str) -> None:
         click.echo(text)
     elif json_out:
         write_atomic(json_out, text + "\n")
+        written_outputs.append(json_out)
 
 
 def progress_bar(total: int, quiet: bool, unit: str = "path"):

@@ -13,12 +13,18 @@ assembles them, and no command module imports it.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import warnings
 
 import click
 
 from sim import __version__
-from sim.cli.common import InputError, fail, option_name
+from sim.cli.backtest import backtest
+from sim.cli.compare import compare
+from sim.cli.common import InputError, Terminated, fail, option_name, written_outputs
+from sim.cli.init import init
 from sim.cli.report import report
 from sim.cli.run import run
 from sim.cli.sensitivity import sensitivity
@@ -63,8 +69,14 @@ class SimGroup(click.Group):
             raise InputError(message) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        written_outputs.clear()
+        on_main = threading.current_thread() is threading.main_thread()
+        # SIGTERM unwinds like Ctrl-C: staged outputs are removed, the message says what is left, exit 143.
+        previous = signal.signal(signal.SIGTERM, _terminate) if on_main else None
         try:
-            rv = super().main(args=args, prog_name=prog_name or "sim", complete_var=complete_var, standalone_mode=False, **extra)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning  # the library's warnings as one line, `warning: ...`
+                rv = super().main(args=args, prog_name=prog_name or "sim", complete_var=complete_var, standalone_mode=False, **extra)
         except InputError as e:
             fail(str(e), 2)
         except click.UsageError as e:
@@ -73,8 +85,11 @@ class SimGroup(click.Group):
                 sys.exit(0)
             cmd = e.ctx.command_path if e.ctx else "sim"
             fail(f"{cmd}: {e.format_message()}", 2)
-        except (KeyboardInterrupt, click.exceptions.Abort):
-            fail("interrupted; no output files were written", 130)
+        except (KeyboardInterrupt, click.exceptions.Abort) as e:
+            term = isinstance(e, Terminated) or isinstance(e.__cause__, Terminated)  # click turns it into Abort
+            kept = f"; only {', '.join(written_outputs)} was written" if written_outputs else ""
+            fail(f"{'terminated' if term else 'interrupted'}; output files and folders are as they were before this run{kept}",
+                 143 if term else 130)
         except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
         except click.ClickException as e:
@@ -85,9 +100,20 @@ class SimGroup(click.Group):
             if os.environ.get("SIM_DEBUG"):
                 raise
             fail(f"error: {type(e).__name__}: {e} (set SIM_DEBUG=1 for a traceback)", 1)
+        finally:
+            if on_main:
+                signal.signal(signal.SIGTERM, previous)
         if not standalone_mode:
             return rv
         sys.exit(0)
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"warning: {message}", err=True)
 
 
 @click.group(cls=SimGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,10 +128,11 @@ def cli():
       sim run my_deal.toml --set cloud.commitment.total=5B --json -
       sim validate my_deal.toml
       sim scenarios
+      sim init --revenue 1.2B --operating-costs 1.1B --cash 400M --cloud-spend 150M > my_deal.toml
     """
 
 
-for command in (run, validate, scenarios, report, sweep, solve, sensitivity):
+for command in (run, validate, scenarios, init, report, sweep, solve, sensitivity, backtest, compare):
     cli.add_command(command)
 
 

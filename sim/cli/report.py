@@ -68,7 +68,12 @@ def report(folder, formats):
         raise InputError(str(e)) from None
     if not chosen:
         return
-    written = write_report(result, path, chosen)
+    from sim.cli.common import lock_out_folder
+    from sim.folders import folder_transaction
+
+    lock_out_folder(folder, option=None)  # not while a run writes DIR
+    with folder_transaction(path) as stage:  # the report files whole, or DIR as it was
+        written = [path / p.relative_to(stage) for p in write_report(result, stage, chosen)]
     for p in written:
         if p.suffix in (".html", ".md", ".xlsx"):
             click.echo(str(p))

@@ -13,17 +13,20 @@ import click
 from sim.cli.common import (
     InputError,
     block_size_option,
-    check_folder,
+    check_json_target,
+    check_out_folder,
     check_run_options,
     emit_json,
     json_option,
     load_config,
+    lock_out_folder,
     paths_option,
     progress_bar,
     quiet_option,
     seed_option,
     set_option,
     threads_option,
+    written_outputs,
 )
 
 
@@ -93,15 +96,10 @@ def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, perc
     low, high = _numbers("--tornado", tornado_ends, 2)
     if low >= high:
         raise InputError(f"--tornado: {tornado_ends}: LOW must be below HIGH")
-    if json_out and json_out != "-":
-        check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
+    check_json_target(json_out)  # bad output targets fail before the analysis, not after it
+    check_out_folder(out_dir)
     if out_dir:
-        if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-            raise InputError(f"--out: {out_dir}: not a folder")
-        existing = os.path.abspath(out_dir)
-        while not os.path.exists(existing):
-            existing = os.path.dirname(existing)
-        check_folder("--out", existing)
+        lock_out_folder(out_dir)
 
     scn = load_config(config, overrides)
     m = ss.resolve_metric(metric, scn, per_path=True)
@@ -118,7 +116,13 @@ def sensitivity(config, metric, paths, seed, block_size, overrides, inputs, perc
         if bar:
             bar.close()
     emit_json(json_out, result.to_json())
-    written = result.save(out_dir, figures=not no_figures) if out_dir else []
+    written = []
+    if out_dir:
+        from sim.folders import folder_transaction
+
+        with folder_transaction(out_dir) as stage:  # all of DIR or none of it; a run's files in DIR are kept
+            written = result.save(stage, figures=not no_figures)
+        written_outputs.append(out_dir)
     if not quiet and json_out != "-":
         click.echo(result.format(top=top))
         if written:

@@ -13,14 +13,19 @@ from pathlib import Path
 
 import click
 
+from sim.cli.duration import check_duration, yes_option
 from sim.cli.common import (
     InputError,
+    Terminated,
     block_size_option,
-    check_folder,
+    check_json_target,
+    check_out_folder,
     check_run_options,
     emit_json,
     executor_options,
     json_option,
+    load_config,
+    lock_out_folder,
     open_executor,
     paths_option,
     quantiles_option,
@@ -92,7 +97,8 @@ class _CellBar:
 @executor_options
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @quiet_option("No progress bar and no printed table.")
-def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, seed, block_size, quantiles, target, out_dir, executor, scheduler, threads, no_plots, quiet):
+@yes_option
+def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, seed, block_size, quantiles, target, out_dir, executor, scheduler, threads, no_plots, quiet, yes=False):
     """Run CONFIG over a grid or Latin hypercube of config values, with common random numbers.
 
     Every cell uses the same seed, paths and blocks, so differences between
@@ -109,7 +115,7 @@ def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, se
           --range revenue.growth.mean=0.02:0.1 --out lhs1 --executor dask
       sim sweep --file design.toml --out big --scheduler tcp://10.0.0.5:8786
     """
-    from sim.analysis.sweep import DEFAULT_SWEEP_PATHS, build_design, grid_axis, lhs_range, parse_target, read_sweep_file, run_sweep
+    from sim.analysis.sweep import DEFAULT_SWEEP_PATHS, build_design, format_table, grid_axis, lhs_range, parse_target, read_sweep_file, run_sweep
 
     check_run_options(paths, seed, threads, block_size)
     settings = {"set": []}
@@ -141,11 +147,12 @@ def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, se
         design = build_design(axes, lhs, spans, lhs_seed or 0)
     else:
         design = file_design
-    parent = os.path.dirname(os.path.abspath(out_dir))
-    check_folder("--out", parent)
+    check_out_folder(out_dir, swap=False)  # a sweep folder grows cell by cell: no swap; parents made like run --out
     config = config or "pinterest_aws_2031"
     all_overrides = list(settings["set"]) + list(overrides)
+    check_duration(load_config(config, all_overrides), paths, threads, yes, cells=len(design.cells))
 
+    lock_out_folder(out_dir)  # two sweeps into one folder would race on its manifest
     bar = _CellBar(len(design.cells), quiet)
     with open_executor(executor, scheduler, threads) as pool:
         try:
@@ -154,21 +161,17 @@ def sweep(config, grids, lhs, ranges, lhs_seed, sweep_file, overrides, paths, se
                 overrides=all_overrides, target=goal, executor=pool, threads=threads,
                 progress=bar.update, on_cell=lambda c, s, computed: None if computed else bar.reused(), plots=not no_plots,
             )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             bar.close()
             done = _cells_done(out_dir)
-            raise _Exit(f"interrupted: {done} of {len(design.cells)} cells are saved in {out_dir}; rerun the same command to finish", 130) from None
+            what, code = ("terminated", 143) if isinstance(e, Terminated) else ("interrupted", 130)
+            raise _Exit(f"{what}: {done} of {len(design.cells)} cells are saved in {out_dir}; rerun the same command to finish", code) from None
         finally:
             bar.close()
     if quiet:
         return
     click.echo(f"{result.cells} cells ({result.computed} computed, {result.reused} reused) in {result.seconds:.1f} s, {paths:,} paths each, seed {seed}")
-    cols = ["cell"] + design.keys + ["p_cash_breach", "p_cash_breach_lo", "p_cash_breach_hi", "p_commitment_shortfall", "min_cash_p05"]
-    table = result.table[cols]
-    if len(table) > 40:
-        click.echo(table.head(40).to_string(index=False, float_format=lambda x: f"{x:.4g}") + f"\n... {len(table) - 40} more rows")
-    else:
-        click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    click.echo(format_table(result.table, design.keys, ["p_cash_breach", "p_commitment_shortfall", "min_cash_p05"]))
     click.echo("wrote " + ", ".join(str(p) for p in result.files))
 
 
@@ -228,10 +231,10 @@ def solve(config, key, between, target_text, smallest, tol, overrides, paths, se
             raise InputError(f"--tol: {e}") from None
         if step <= 0:
             raise InputError("--tol: must be positive")
-    if json_out and json_out != "-":
-        check_folder("--json", os.path.dirname(os.path.abspath(json_out)))
+    check_json_target(json_out)
+    check_out_folder(out_dir, swap=False)  # a cache of runs that a rerun reuses: no swap; parents made like run --out
     if out_dir:
-        check_folder("--out", os.path.dirname(os.path.abspath(out_dir)))
+        lock_out_folder(out_dir)
     config = config or "pinterest_aws_2031"
     bar = _CellBar(None, quiet, unit="run")
     with open_executor(executor, scheduler, threads) as pool:
@@ -241,6 +244,11 @@ def solve(config, key, between, target_text, smallest, tol, overrides, paths, se
                 block_size=block_size, quantiles=quantiles, overrides=overrides, executor=pool, threads=threads,
                 folder=os.path.join(out_dir, CELLS_DIR) if out_dir else None, progress=bar.update,
             )
+        except KeyboardInterrupt as e:
+            if not out_dir:
+                raise  # nothing written: the group's message says so
+            what, code = ("terminated", 143) if isinstance(e, Terminated) else ("interrupted", 130)
+            raise _Exit(f"{what}: the runs finished so far are saved in {out_dir}; rerun the same command to reuse them", code) from None
         finally:
             bar.close()
     text = json.dumps(found.to_dict(), indent=2, allow_nan=False)

@@ -18,7 +18,7 @@ QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 BY_YEAR = ("cash_end", "revenue", "operating_income", "net_income", "fcf", "operating_margin", "cloud_cost", "shortfall", "fines", "cloud_usage")
 EXACT_BUDGET_BYTES = 256 * 2**20
 #: per-commitment fields (``sim.engine.kernel.commitments.K_*`` order) and their per-path names in ``simulate_paths``
-BY_COMMITMENT = ("shortfall", "steered", "deferred")
+BY_COMMITMENT = ("shortfall", "steered", "deferred", "usage")
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,11 @@ class SeriesLayout:
     n_years: int
     n_steps: int
     record_steps: bool
+    n_commitments: int  # ``Model.n_commitments``: the kernel writes one total-shortfall column per commitment
 
     @property
     def n_series(self) -> int:
-        return 1 + len(BY_YEAR) * self.n_years + (self.n_steps if self.record_steps else 0)
+        return 1 + len(BY_YEAR) * self.n_years + (self.n_steps if self.record_steps else 0) + self.n_commitments
 
     def by_year(self, name: str) -> slice:
         i = BY_YEAR.index(name)
@@ -42,13 +43,20 @@ class SeriesLayout:
         start = 1 + len(BY_YEAR) * self.n_years
         return slice(start, start + self.n_steps)
 
+    @property
+    def commitment_totals(self) -> slice:
+        """Columns of each commitment's total shortfall paid over the horizon (the last ones)."""
+        start = 1 + len(BY_YEAR) * self.n_years + (self.n_steps if self.record_steps else 0)
+        return slice(start, start + self.n_commitments)
+
 
 def per_path(series: np.ndarray, first_breach: np.ndarray, lay: SeriesLayout, by_commitment: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Named views of a block's series matrix (keys of ``sim.engine.simulate.simulate_paths``).
 
-    ``by_commitment`` (3, J, Y, n), the kernel's per-commitment series, gives
-    ``shortfall_by_commitment``, ``steered_by_commitment`` and
-    ``deferred_by_commitment``, each (n, J, Y).
+    ``by_commitment`` (4, J, Y, n), the kernel's per-commitment series, gives
+    ``shortfall_by_commitment``, ``steered_by_commitment``,
+    ``deferred_by_commitment`` and ``usage_by_commitment`` (usage counted at
+    each settlement), each (n, J, Y).
     """
     out = {name: series[:, lay.by_year(name)] for name in BY_YEAR}
     out["min_cash"] = series[:, 0]
@@ -72,9 +80,10 @@ class BlockStats:
     step_counts: np.ndarray  # (K,) paths whose first breach is at step k
     debt_counts: np.ndarray  # (J,) paths short of the principal at debt j's maturity
     cloud_parts: np.ndarray  # (3, Y) sums of usage at base prices, at current prices, after silicon
-    com_sums: np.ndarray  # (3, J, Y) per commitment: sums of shortfall paid, steered, deferred (BY_COMMITMENT)
+    com_sums: np.ndarray  # (4, J, Y) per commitment: sums of shortfall paid, steered, deferred, usage counted (BY_COMMITMENT)
     com_counts: np.ndarray  # (J, Y + 1) per commitment: paths paying a shortfall in year y; in any year (last column)
     weighted: np.ndarray | None = None  # (4, Y + 1) importance-sampling sums (sim.engine.simulate.weighted_breach)
+    actual_counts: np.ndarray | None = None  # (A, 2) per value actual: paths below it, paths equal (count_actuals)
 
     @classmethod
     def empty(cls, n: int, n_years: int, n_steps: int, n_debts: int, n_series: int, n_commitments: int = 0) -> "BlockStats":
@@ -86,7 +95,7 @@ class BlockStats:
             np.zeros(n_steps, dtype=np.int64),
             np.zeros(n_debts, dtype=np.int64),
             np.zeros((3, n_years)),
-            np.zeros((3, n_commitments, n_years)),
+            np.zeros((len(BY_COMMITMENT), n_commitments, n_years)),
             np.zeros((n_commitments, n_years + 1), dtype=np.int64),
         )
 
@@ -102,9 +111,10 @@ class Totals:
         self.step_counts = np.zeros(n_steps, dtype=np.int64)
         self.debt_counts = np.zeros(n_debts, dtype=np.int64)
         self.cloud_parts = np.zeros((3, n_years))
-        self.com_sums = np.zeros((3, n_commitments, n_years))
+        self.com_sums = np.zeros((len(BY_COMMITMENT), n_commitments, n_years))
         self.com_counts = np.zeros((n_commitments, n_years + 1), dtype=np.int64)
         self.weighted = None
+        self.actual_counts = None  # (A, 2) when the scenario has value actuals
 
     def add(self, s: BlockStats) -> None:
         self.n += s.n
@@ -118,6 +128,8 @@ class Totals:
         self.com_counts += s.com_counts
         if s.weighted is not None:
             self.weighted = s.weighted.copy() if self.weighted is None else self.weighted + s.weighted
+        if s.actual_counts is not None:
+            self.actual_counts = s.actual_counts.copy() if self.actual_counts is None else self.actual_counts + s.actual_counts
 
     @property
     def breach_by_year(self) -> np.ndarray:
@@ -150,6 +162,26 @@ class Totals:
     @property
     def shortfall_paths(self) -> int:
         return int(self.path_counts[2])
+
+
+def count_actuals(series: np.ndarray, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per value actual, the block's paths strictly below it and equal to it (exact integers).
+
+    Parameters
+    ----------
+    series : ndarray (S, n)
+        The block's series matrix, series by series.
+    columns, values : ndarray (A,)
+        Each actual's series column and realised value (``sim.engine.backtest.value_targets``).
+
+    Returns
+    -------
+    int64 ndarray (A, 2)
+        Columns: paths below, paths equal.  Merged over blocks by addition.
+    """
+    rows = series[columns]  # (A, n)
+    v = values[:, None]
+    return np.stack([(rows < v).sum(axis=1), (rows == v).sum(axis=1)], axis=1).astype(np.int64)
 
 
 class ExactQuantiles:

@@ -24,10 +24,12 @@ process compiles (or loads from the cache) once, on its first task.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
 import pickle
+import socket
 import sys
 
 import numpy as np
@@ -35,6 +37,7 @@ import numpy as np
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler, and to wait for its first worker
+PROBE_TIMEOUT = 3.0  # seconds for the first TCP contact: a wrong address fails in seconds, not after retries
 RETRIES = 3  # extra tries of a task that raised
 NUMBA_CACHE_FOLDER = "sim-numba-cache"
 PLUGIN_NAME = "sim-numba-setup"
@@ -42,6 +45,36 @@ PLUGIN_NAME = "sim-numba-setup"
 
 class ClusterError(Exception):
     """The cluster cannot be reached or has no workers (one line)."""
+
+
+def check_address(address: str, timeout: float = PROBE_TIMEOUT) -> tuple[str, int]:
+    """``(host, port)`` of a scheduler address, checked before a ``Client`` is made.
+
+    A malformed address (``not a url``, a missing port) and a port that nothing
+    listens on fail here, in at most ``timeout`` seconds, rather than in a Client
+    that retries for its whole timeout and then fails again when collected.
+
+    Raises
+    ------
+    ClusterError
+        Not ``[tcp://|tls://]HOST:PORT``, or nothing answers there.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address, strict=False)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError):
+        raise ClusterError(f"{address!r} is not a scheduler address (expected tcp://HOST:PORT)") from None
+    if scheme not in ("tcp", "tls") or not host or not 0 < int(port) < 65536:
+        raise ClusterError(f"{address!r} is not a scheduler address (expected tcp://HOST:PORT)")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as e:
+        reason = "timed out" if isinstance(e, TimeoutError) else (e.strerror or str(e))
+        raise ClusterError(f"cannot connect to the scheduler at {address} ({reason})") from None
+    return host, int(port)
 
 
 class NumbaSetup(WorkerPlugin):
@@ -161,10 +194,13 @@ class DaskExecutor:
         if client is not None:
             self.client = client
         elif scheduler:
+            check_address(scheduler, min(PROBE_TIMEOUT, timeout))
             try:
                 self.client = Client(scheduler, timeout=timeout, set_as_default=False)
-            except (OSError, TimeoutError, ValueError) as e:
-                raise ClusterError(f"cannot connect to the scheduler at {scheduler} ({_reason(e)})") from None
+            except Exception as e:  # noqa: BLE001 - whatever answered there is not a Dask scheduler
+                _discard_client(e)
+                why = _reason(e) if isinstance(e, (OSError, TimeoutError, ValueError)) else f"what answers is not a Dask scheduler: {type(e).__name__}"
+                raise ClusterError(f"cannot connect to the scheduler at {scheduler} ({why})") from None
         else:
             self._cluster = LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
@@ -222,6 +258,25 @@ class DaskExecutor:
 
     def __repr__(self) -> str:
         return f"<DaskExecutor {self.client.scheduler.address if self.client.scheduler else '?'}: {self.parallelism} threads>"
+
+
+def _discard_client(error: BaseException) -> None:
+    """Close the half-made Client that raised ``error``, now and briefly.
+
+    Left to the garbage collector, its ``__del__`` waits 20 s to close it and
+    prints a traceback; it is found in the constructor's frame of the traceback.
+    """
+    tb = error.__traceback__
+    while tb is not None:
+        client = tb.tb_frame.f_locals.get("self")
+        if isinstance(client, Client):
+            with contextlib.suppress(Exception):  # it never connected: nothing to close cleanly
+                client.close(timeout=1)
+            client.status = "closed"  # so that __del__ does not try again
+            with contextlib.suppress(Exception):
+                client._loop_runner.stop()  # its event-loop thread
+            return
+        tb = tb.tb_next
 
 
 def _reason(e: BaseException) -> str:

@@ -28,7 +28,12 @@ name                           unit         meaning
 ``net_income_mean_YYYY``       money        mean net income in YYYY
 ``fcf_mean_YYYY``              money        mean free cash flow in YYYY
 ``operating_margin_mean_YYYY`` share        mean operating margin in YYYY
+``p_cash_breach_delta``        share        P(breach with the deal) - P(breach without), paired [v2]
+``net_savings_mean``           money        mean of each path's discount saved minus shortfall paid [v2]
+``p_net_savings_negative``     probability  P(the deal's net savings < 0) [v2]
 =============================  ===========  =====================================================
+
+The three deal-impact measures need a run with ``deal_impact=True`` (``sim.engine.paired``).
 
 Units: ``probability`` is the mean of a 0/1 indicator (Wilson intervals),
 ``money`` is USD millions, ``share`` a fraction that is not a probability
@@ -66,6 +71,8 @@ __all__ = [
     "ByYear",
     "resolve_metric",
     "metric_names",
+    "DEAL_MEASURES",
+    "DEAL_IMPACT_METRICS",
 ]
 
 UNITS = ("probability", "money", "share")
@@ -269,6 +276,28 @@ def _min_cash_quantile(q: float) -> Measure:
                    quantile=q, summary_key=f"min_cash_p{pct:02d}", summary_path=("min_cash", "quantiles", _qkey(q)))
 
 
+def _breach_added(o, f):
+    return (o["first_breach_step"] > 0).astype(np.float64) - (o["first_breach_step_no_deal"] > 0)
+
+
+# [v2] Deal impact (MODEL.md section 7): in a summary only from a run with deal_impact=True
+# (summary["deal_impact"]); per-path values from sim.engine.paired.deal_path_values, whose outputs
+# add ``first_breach_step_no_deal`` and ``net_savings`` to a block's.  The breach delta's per-path
+# value is d_i in {-1, 0, 1}; as a "share" its interval is the paired normal one (mean +- 1.96 sd/sqrt(n)).
+DEAL_MEASURES: tuple[Measure, ...] = (
+    Measure("p_cash_breach_delta", "P(cash < floor) added by signing the deal (paired)", "share", _breach_added,
+            summary_path=("deal_impact", "p_cash_breach_delta", "estimate"),
+            ci_path=("deal_impact", "p_cash_breach_delta", "ci95"), short_label="P(breach) added by the deal"),
+    Measure("net_savings_mean", "Mean net savings of the deal (discount saved minus shortfall paid)", "money",
+            lambda o, f: o["net_savings"], summary_path=("deal_impact", "net_savings", "mean"),
+            short_label="Mean net savings"),
+    Measure("p_net_savings_negative", "P(the deal's net savings < 0)", "probability",
+            lambda o, f: o["net_savings"] < 0, summary_path=("deal_impact", "net_savings", "p_negative"),
+            ci_path=("deal_impact", "net_savings", "p_negative_ci95"), short_label="P(net savings < 0)"),
+)
+DEAL_IMPACT_METRICS = tuple(m.name for m in DEAL_MEASURES)  # these need a run with deal_impact=True
+
+
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in [
@@ -283,14 +312,15 @@ MEASURES: dict[str, Measure] = {
                      lambda o, f: (o["net_income"] < 0).any(axis=1), summary=False),
         Measure("expected_shortfall_total", "Expected commitment shortfall, whole horizon", "money",
                 lambda o, f: o["shortfall"].sum(axis=1), summary_key="expected_shortfall_total",
-                summary_path=("expected_shortfall_total",), short_label="Expected shortfall"),
+                summary_path=("expected_shortfall_total",), short_label="Expected commitment shortfall"),
         Measure("min_cash_mean", "Mean minimum cash", "money", _min_cash, summary_key="min_cash_mean",
                 summary_path=("min_cash", "mean")),
         Measure("min_cash_median", "Median minimum cash", "money", _min_cash, quantile=0.5, summary_key="min_cash_p50",
                 summary_path=("min_cash", "quantiles", _qkey(0.5))),
         Measure("min_cash_es5", "Mean of the worst 5% of minimum cash", "money", summary_key="min_cash_es5",
-                summary_path=("min_cash", "expected_shortfall_5pct"), short_label="Minimum cash, 5% tail mean"),
+                summary_path=("min_cash", "expected_shortfall_5pct"), short_label="Minimum cash, mean of the worst 5%"),
         *[_min_cash_quantile(q) for q in QUANTILES],
+        *DEAL_MEASURES,
     ]
 }
 

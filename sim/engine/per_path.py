@@ -16,7 +16,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from sim.engine.aggregate import SeriesLayout, per_path
-from sim.engine.measures import Frame, Measure
+from sim.engine.measures import DEAL_IMPACT_METRICS, Frame, Measure
+from sim.engine.paired import deal_path_values
 from sim.engine.sampling import draw_parameters
 from sim.engine.simulate import block_sizes, prepare, simulate_block_of_paths
 
@@ -49,7 +50,7 @@ def path_values(scenario, seed: int, paths: int, block_size: int, fn: Callable[[
     """
     frame = Frame.of(scenario)
     ctx = prepare(scenario)
-    lay = SeriesLayout(ctx.n_years, ctx.n_steps, False)
+    lay = SeriesLayout(ctx.n_years, ctx.n_steps, False, ctx.model.n_commitments)
     buffer = np.empty((min(block_size, paths), lay.n_series))
     parts: dict[str, list[np.ndarray]] = {}
     for b, n in enumerate(block_sizes(paths, block_size)):
@@ -60,7 +61,13 @@ def path_values(scenario, seed: int, paths: int, block_size: int, fn: Callable[[
 
 
 def measure_values(scenario, seed: int, paths: int, block_size: int, measure: Measure) -> np.ndarray:
-    """Every path's value of ``measure`` (paths,); ``measure.estimate`` of it is the run's number."""
+    """Every path's value of ``measure`` (paths,); ``measure.estimate`` of it is the run's number.
+
+    The deal-impact measures (``sim.engine.measures.DEAL_IMPACT_METRICS``) run every path with
+    and without the deal (``sim.engine.paired.deal_path_values``).
+    """
+    if measure.name in DEAL_IMPACT_METRICS:
+        return deal_path_values(scenario, seed, paths, block_size, lambda o, f: {"y": measure.values(o, f)})["y"]
     return path_values(scenario, seed, paths, block_size, lambda o, f: {"y": measure.values(o, f)})["y"]
 
 

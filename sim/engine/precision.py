@@ -2,9 +2,11 @@
 
 The goal (a :class:`PrecisionGoal`: a CI half-width, not to be confused with a
 sweep's ``Target``, a bound on a metric) applies to one of :data:`METRICS`,
-measures of ``sim.engine.measures``.  It is checked after every
-``round_blocks`` blocks, always at the same block counts, so the same command stops at the same point on any number of
-threads or workers, and its numbers are those of a fixed run of that many paths.
+measures of ``sim.engine.measures``.  It is first checked once the first
+``paths`` are done (whole blocks, run in parallel), then after every further
+block, always at the same block counts, so the same command stops at the same
+point on any number of threads or workers, and its numbers are those of a
+fixed run of that many paths.
 """
 
 from __future__ import annotations
@@ -83,8 +85,12 @@ def estimate(totals, metric: str) -> tuple[float, float, float]:
     return k / n, lo, hi
 
 
-def run_to_precision(sim_run, goal: PrecisionGoal, max_paths: int, round_blocks: int = 4, progress=None):
+def run_to_precision(sim_run, goal: PrecisionGoal, max_paths: int, first_paths: int | None = None, progress=None):
     """Advance ``sim_run`` (a ``sim.engine.simulate.Simulation``) until ``goal`` or ``max_paths``.
+
+    The first round runs the whole blocks that cover ``first_paths`` (default
+    one block) together; from then on the goal is checked after every block.
+    Only block counts decide where it stops, never the threads.
 
     Returns
     -------
@@ -93,10 +99,12 @@ def run_to_precision(sim_run, goal: PrecisionGoal, max_paths: int, round_blocks:
     """
     block = sim_run.block_size
     history = []
+    round_blocks = max(1, -(-(first_paths or block) // block))  # ceil: whole blocks cover the first paths
     while True:
         left = max_paths - sim_run.totals.n
         sizes = [min(block, left - i * block) for i in range(round_blocks) if left - i * block > 0]
         sim_run.advance(sizes, progress)
+        round_blocks = 1
         p, lo, hi = estimate(sim_run.totals, goal.metric)
         half = (hi - lo) / 2
         history.append({"paths": sim_run.totals.n, "estimate": p, "ci95": [lo, hi], "half_width": half})

@@ -84,7 +84,7 @@ def _pilot(scenario, seed: int, paths: int, block_size: int, keys: list[str], mu
     method = _method(scenario, keys, mu)
     ctx = prepare(scenario, method)
     K = ctx.n_steps
-    lay = SeriesLayout(ctx.n_years, ctx.n_steps, False)
+    lay = SeriesLayout(ctx.n_years, ctx.n_steps, False, ctx.model.n_commitments)
     xs, mins = [], []
     for b, n in enumerate(block_sizes(paths, block_size)):
         z = parameter_scores(scenario, seed, b, n, "normal") + mu[: len(keys)]

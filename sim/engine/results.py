@@ -147,8 +147,9 @@ def summarize(data) -> dict:
         }
         if com.start_year is None:  # [v2] a dated start: the year above is the one it falls in
             summary["commitment"]["start"] = com.start
-    if ctx.model.n_commitments and per_contract_summary(scn):
-        summary["commitments"] = commitments_summary(scn, t, n)
+    if ctx.model.n_commitments:
+        tot = lay.commitment_totals
+        summary["commitments"] = commitments_summary(scn, t, n, quant[:, tot], means[tot])
     lo, hi = data.quantiles.quantiles([0.001, 0.999])[:, 0]
     edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1) if hi > lo else np.array([lo - 0.5, lo + 0.5])
     summary["min_cash_histogram"] = {"edges": edges.tolist(), "counts": data.quantiles.histogram(0, edges).tolist()}
@@ -166,20 +167,25 @@ def summarize(data) -> dict:
                 "shortfall": by_year["shortfall"]["mean"],
                 "minimums": ctx.model.year_minimum.tolist(),
             }
+    if scn.actuals:  # [v2] back-test scores (sim.engine.backtest); no other field depends on them
+        from sim.engine.backtest import backtest_summary
+
+        counts = t.actual_counts if t.actual_counts is not None else np.zeros((0, 2), dtype=np.int64)
+        summary["backtest"] = backtest_summary(summary, scn.actuals, counts, n)
     return summary
 
 
-def per_contract_summary(scn) -> bool:
-    """Whether the summary lists each commitment (``commitments``): yes unless the config is a v1 deal.
+def v1_deal(scn) -> bool:
+    """Whether the config is a v1 deal: one contract whose numbers are the summary's totals.
 
-    A v1 deal (the single ``[cloud.commitment]`` table starting in January,
-    share 1, no rollover, no steering, shortfall "annual" or "term") has one
-    contract whose numbers are the summary's totals, and its summary stays
-    v1's, field for field (the golden files, MODEL.md section 8).
+    A v1 deal is the single ``[cloud.commitment]`` table starting in January,
+    share 1, no rollover, no steering, shortfall "annual" or "term"; its
+    summary keeps v1's fields unchanged (the golden files, MODEL.md section 8)
+    and adds ``commitments`` with its one contract (``v1_deal`` true there).
     """
     coms = scn.cloud.commitments
     if len(coms) != 1:
-        return bool(coms)
+        return False
     c = coms[0]
     v1 = (
         c.singular
@@ -190,16 +196,25 @@ def per_contract_summary(scn) -> bool:
         and c.start_year is not None
         and c.start == float(c.start_year)
     )
-    return not v1
+    return v1
 
 
-def commitments_summary(scn, t, n: int) -> dict:
+def commitments_summary(scn, t, n: int, total_quantiles: np.ndarray, total_means: np.ndarray) -> dict:
     """Per contract (MODEL.md section 7): P(any shortfall) with its Wilson interval, expected total paid,
     and by fiscal year the mean shortfall paid, P(shortfall), mean steered spend and mean deferred minimum;
-    ``contract_years`` maps each contract year to its settlement step (``sim.model.contracts``)."""
+    ``contract_years`` maps each contract year to its settlement step (``sim.model.contracts``).
+
+    ``shortfall_total`` is the distribution of the total shortfall paid on the
+    contract over the horizon: its mean and the quantiles ``QUANTILES``, read
+    like min cash's (exact, or from the quantile sketch, per
+    ``summary["quantile_method"]``).  ``total_quantiles`` (len(QUANTILES), J)
+    and ``total_means`` (J,) are those of the layout's ``commitment_totals``
+    columns, USD millions.
+    """
     from sim.model.contracts import contract_years
 
     out = {}
+    single = v1_deal(scn)
     for j, c in enumerate(scn.cloud.commitments):
         means = t.com_sums[:, j, :] / n
         counts = t.com_counts[j]
@@ -217,6 +232,12 @@ def commitments_summary(scn, t, n: int) -> dict:
                  "minimum": cy.minimum, "counted": cy.counted}
                 for cy in contract_years(c, scn.scenario)
             ],
+            "shortfall_total": {
+                "mean": float(total_means[j]),
+                # never below 0: a sketch reads its zero bucket as values within 1e-6 of 0
+                "quantiles": {_qkey(q): max(0.0, float(total_quantiles[i, j])) for i, q in enumerate(QUANTILES)},
+            },
+            "v1_deal": single,
         }
         if c.shortfall == "both":
             out[c.name]["total"] = c.total
@@ -322,6 +343,10 @@ class Result:
 
     # -- persistence ------------------------------------------------------
     def to_json(self) -> str:
+        """The summary as JSON; ``NonFiniteResult`` (naming the field) for a NaN or infinity, which is a bug."""
+        from sim.engine.finite import check_finite
+
+        check_finite(self.summary)
         return json.dumps(self.summary, indent=2, allow_nan=False, default=jsonable)
 
     def save(self, folder: str | os.PathLike) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from sim.engine.paired import PairedSimulation, check_deal
 from sim.engine.precision import PrecisionGoal, parse_precision_goal, run_to_precision
 from sim.engine.rare_event import plan as plan_tilt
 from sim.engine.results import Result, summarize
@@ -34,6 +35,7 @@ def run_scenario(
     precision: "str | float | None" = None,
     precision_metric: str = "p_cash_breach",
     max_paths: int | None = None,
+    deal_impact: bool = False,
 ) -> Result:
     """Simulate a scenario and summarise it.
 
@@ -69,17 +71,28 @@ def run_scenario(
     precision : str, float or PrecisionGoal, optional
         Run until the 95% CI half-width of ``precision_metric`` reaches this
         (``0.002`` absolute, ``"5%"`` of the estimate; ``sim.engine.precision.PrecisionGoal``),
-        checking every 4 blocks, up to ``max_paths`` (default 100 x ``paths``).
+        checked once the first ``paths`` are done, then after every block, up to
+        ``max_paths`` (default 100 x ``paths``).
     precision_metric : str
         ``p_cash_breach``, ``p_profit_compression_any`` or ``p_commitment_shortfall``.
     max_paths : int, optional
         Cap on paths under precision control.
+    deal_impact : bool
+        Also run every path without the deal (every commitment removed, same
+        draws; ``sim.engine.paired``) and add ``summary["deal_impact"]``; the rest
+        of the summary is the plain run's.  A scenario without a commitment raises
+        ``ParameterError("deal_impact", ...)``.
 
     Returns
     -------
     Result
     """
     method, plan = Method(sampling), None
+    if deal_impact:
+        check_deal(scn)
+        if rare_event:
+            raise ValueError("deal impact does not combine with rare-event importance sampling")
+    kind = PairedSimulation if deal_impact else Simulation
     if rare_event:
         if sampling != "random":
             raise ValueError("rare-event importance sampling combines with random sampling only")
@@ -87,14 +100,14 @@ def run_scenario(
     if precision is None:
         if paths < 1:
             raise ValueError("paths must be at least 1")
-        run = Simulation(scn, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
+        run = kind(scn, seed, block_size, record_steps, quantiles, paths, threads, executor, method)
         run.advance(block_sizes(paths, block_size), progress)
-        return Result(with_plan(summarize(run.data()), plan), scn)
+        return Result(with_deal_impact(with_plan(summarize(run.data()), plan), run), scn)
     goal = precision if isinstance(precision, PrecisionGoal) else parse_precision_goal(str(precision), precision_metric)
     cap = max_paths or 100 * paths
-    run = Simulation(scn, seed, block_size, record_steps, quantiles, cap, threads, executor, method)
-    history, reached, reason = run_to_precision(run, goal, cap, progress=progress)
-    summary = with_plan(summarize(run.data()), plan)
+    run = kind(scn, seed, block_size, record_steps, quantiles, cap, threads, executor, method)
+    history, reached, reason = run_to_precision(run, goal, cap, first_paths=paths, progress=progress)
+    summary = with_deal_impact(with_plan(summarize(run.data()), plan), run)
     summary["precision"] = {
         "metric": goal.metric,
         "target": goal.value,
@@ -105,6 +118,13 @@ def run_scenario(
         "convergence": history,
     }
     return Result(summary, scn)
+
+
+def with_deal_impact(summary: dict, run) -> dict:
+    """Add ``deal_impact`` when ``run`` paired every path with its no-deal counterfactual."""
+    if isinstance(run, PairedSimulation):
+        summary["deal_impact"] = run.deal_impact()
+    return summary
 
 
 def with_plan(summary: dict, plan: dict | None) -> dict:

@@ -16,13 +16,15 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from sim.engine import streams
-from sim.engine.aggregate import BlockStats, ExactQuantiles, SeriesLayout, SketchQuantiles, Totals, per_path, use_exact
+from sim.engine.budget import block_bytes, check_memory, run_bytes
+from sim.engine.aggregate import BY_COMMITMENT, BlockStats, ExactQuantiles, SeriesLayout, SketchQuantiles, Totals, count_actuals, per_path, use_exact
+from sim.engine.backtest import value_targets
 from sim.engine.kernel.compile import Layout, Model, base_margin, build_theta, compile_model
 from sim.engine.kernel.block import ANTITHETIC, CENTRAL, RANDOM, simulate_block
 from sim.engine.memory import keep_freed_buffers
@@ -85,12 +87,17 @@ class Context:
     compression_threshold: float
     base_net_income: float | None
     method: Method = Method()
+    # [v2] value actuals (sim.engine.backtest): series columns (A,) and realised values (A,)
+    actual_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    actual_values: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def prepare(scenario, method: Method | None = None) -> Context:
     """Compile a validated scenario for the kernel."""
     model, lay, fiscal = compile_model(scenario)
     m0 = base_margin(scenario)
+    by_year = SeriesLayout(model.n_years, model.n_steps, False, model.n_commitments).by_year  # by_year columns: the same whatever record_steps
+    columns, values = value_targets(getattr(scenario, "actuals", ()), fiscal, lambda name, i: by_year(name).start + i)
     return Context(
         scenario=scenario,
         model=model,
@@ -103,6 +110,8 @@ def prepare(scenario, method: Method | None = None) -> Context:
         compression_threshold=m0 - scenario.policy.margin_drop,
         base_net_income=scenario.company.net_income,
         method=_effective(method or Method(), model),
+        actual_columns=columns,
+        actual_values=values,
     )
 
 
@@ -116,7 +125,7 @@ def _effective(method: Method, model: Model) -> Method:
 _NO_SKETCH = (np.zeros((0, 0), dtype=np.int32), np.zeros(0), np.zeros(0))
 
 
-def _run_kernel(
+def run_kernel(
     ctx: Context,
     theta: np.ndarray,
     rngs,
@@ -130,8 +139,10 @@ def _run_kernel(
     n = theta.shape[1]
     m = ctx.method
     n_com = ctx.model.n_commitments
+    counting = ctx.actual_columns.size > 0
     if sketch is not None:  # the kernel counts the values into the sketch; no series matrix
-        series = np.empty((lay.n_series, 0))
+        # (except for exact back-test counts: the kernel then writes both, the same values)
+        series = np.empty((lay.n_series, n if counting else 0))
         counts = (sketch.counts, sketch.lo, sketch.hi)
     else:  # series by series (S, n); the kernel writes every cell, so a reused buffer needs no clearing
         series = np.empty((lay.n_series, n)) if buffer is None else buffer.reshape(-1)[: lay.n_series * n].reshape(lay.n_series, n)
@@ -140,7 +151,7 @@ def _run_kernel(
     log_weight = np.zeros(n)
     stats = BlockStats.empty(n, ctx.n_years, ctx.n_steps, ctx.model.debt_due.shape[0], lay.n_series, n_com)
     if by_commitment is None:
-        by_commitment = np.zeros((3, n_com, ctx.n_years, 0))
+        by_commitment = np.zeros((len(BY_COMMITMENT), n_com, ctx.n_years, 0))
     tilted = mode != CENTRAL and m.tilted
     simulate_block(
         ctx.model, theta, *rngs, mode, m.tilt_z if tilted else 0.0, m.tilt_w if tilted else 0.0,
@@ -152,6 +163,8 @@ def _run_kernel(
         if param_log_weight is not None:
             log_weight += param_log_weight
         stats.weighted = weighted_breach(np.exp(log_weight), first, ctx)
+    if counting:
+        stats.actual_counts = count_actuals(series, ctx.actual_columns, ctx.actual_values)
     return stats, (series.T if sketch is None else None), first
 
 
@@ -182,10 +195,17 @@ def simulate_block_of_paths(
     array.  ``buffer`` (a C-contiguous float64 array of at least n * S
     values) holds it when given.  With ``sketch``, the paths' values are
     counted into it instead (no series matrix: None is returned in its place).
-    ``by_commitment`` (3, J, Y, n), zeros, receives every path's
+    ``by_commitment`` (4, J, Y, n), zeros, receives every path's
     per-commitment shortfall paid, steered spend and deferred minimum
     (``sim.engine.aggregate.BY_COMMITMENT``) when given.
     """
+    theta, _, param_log_weight = draw_block(ctx, seed, block, n)
+    mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM
+    return run_kernel(ctx, theta, block_streams(seed, block), mode, lay, buffer, param_log_weight, sketch, by_commitment)
+
+
+def draw_block(ctx: Context, seed: int, block: int, n: int) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+    """Block ``block``'s per-path parameters: theta (columns, n), the draws by dotted key, log weights (n,) or None."""
     param_log_weight = None
     theta = np.empty((ctx.layout.n_columns, n))
     rows = {key: theta[col] for key, col in ctx.layout.columns.items()}  # random draws go straight into theta
@@ -193,11 +213,13 @@ def simulate_block_of_paths(
         params, param_log_weight = draw_parameters_shifted(ctx.scenario, seed, block, n, dict(ctx.method.shift))
     else:
         params = draw_parameters(ctx.scenario, seed, block, n, ctx.method.sampling, into=rows)
-    theta = build_theta(ctx.layout, params, n, theta)
+    return build_theta(ctx.layout, params, n, theta), params, param_log_weight
+
+
+def block_streams(seed: int, block: int) -> list:
+    """Fresh kernel streams of block ``block``: revenue, growth and price normals' states, the events generator."""
     normals = [stream_state(streams.stream(seed, block, p)) for p in (streams.REVENUE, streams.GROWTH, streams.PRICE)]
-    rngs = [*normals, streams.stream(seed, block, streams.EVENTS)]
-    mode = ANTITHETIC if ctx.method.sampling == "antithetic" else RANDOM
-    return _run_kernel(ctx, theta, rngs, mode, lay, buffer, param_log_weight, sketch, by_commitment)
+    return [*normals, streams.stream(seed, block, streams.EVENTS)]
 
 
 def block_sizes(paths: int, block_size: int) -> list[int]:
@@ -219,15 +241,15 @@ def simulate_paths(scenario, seed: int, n_paths: int, block_size: int = DEFAULT_
         any shortfall); per commitment (n, J, Y), J = ``len(cloud.commitments)``
         (0 without a cloud bill): ``shortfall_by_commitment`` (paid),
         ``steered_by_commitment``, ``deferred_by_commitment`` (rolled over to
-        the next contract year), each in the fiscal year of its settlement
-        step; per-step ``cash`` (n, K). USD millions.
+        the next contract year), ``usage_by_commitment`` (usage counted at the
+        settlement), each in the fiscal year of its settlement step; per-step ``cash`` (n, K). USD millions.
     """
     ctx = prepare(scenario)
-    lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
+    lay = SeriesLayout(ctx.n_years, ctx.n_steps, True, ctx.model.n_commitments)
     sizes = block_sizes(n_paths, block_size)
     blocks, parts = [], []
     for b, n in enumerate(sizes):
-        part = np.zeros((3, ctx.model.n_commitments, ctx.n_years, n))
+        part = np.zeros((len(BY_COMMITMENT), ctx.model.n_commitments, ctx.n_years, n))
         blocks.append(simulate_block_of_paths(ctx, seed, b, n, lay, by_commitment=part))
         parts.append(part)
     series = np.concatenate([s for _, s, _ in blocks])
@@ -241,9 +263,9 @@ def central_case(ctx: Context) -> dict[str, np.ndarray]:
     params = {k: np.array([v]) for k, v in central_parameters(ctx.scenario).items()}
     theta = build_theta(ctx.layout, params, 1)
     rngs = [np.zeros(4, dtype=np.uint64)] * 3 + [np.random.default_rng(0)]  # never drawn from
-    lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
-    part = np.zeros((3, ctx.model.n_commitments, ctx.n_years, 1))
-    _, series, first = _run_kernel(ctx, theta, rngs, CENTRAL, lay, by_commitment=part)
+    lay = SeriesLayout(ctx.n_years, ctx.n_steps, True, ctx.model.n_commitments)
+    part = np.zeros((len(BY_COMMITMENT), ctx.model.n_commitments, ctx.n_years, 1))
+    _, series, first = run_kernel(ctx, theta, rngs, CENTRAL, lay, by_commitment=part)
     return {k: v[0] for k, v in per_path(series, first, lay, part).items()}
 
 
@@ -327,9 +349,13 @@ class Simulation:
         self.seed = seed
         self.block_size = block_size
         self.ctx = prepare(scenario, method)
-        self.lay = SeriesLayout(self.ctx.n_years, self.ctx.n_steps, record_steps)
+        self.lay = SeriesLayout(self.ctx.n_years, self.ctx.n_steps, record_steps, self.ctx.model.n_commitments)
         self.exact = use_exact(planned_paths, self.lay, quantiles)
         self.pool = executor if executor is not None else ThreadExecutor(threads)
+        # Refuse a run that cannot fit before allocating anything (ParameterError naming what to change).
+        block = block_bytes(scenario, self.lay.n_series, self.ctx.layout.n_columns, min(block_size, planned_paths))
+        n_blocks = -(-planned_paths // block_size)
+        check_memory(run_bytes(block, self.pool.parallelism, n_blocks, planned_paths, self.lay.n_series, self.exact), block_size, planned_paths)
         self.totals = Totals(self.ctx.n_years, self.ctx.n_steps, self.ctx.model.debt_due.shape[0], self.lay.n_series, self.ctx.model.n_commitments)
         self.store = ExactQuantiles() if self.exact else None
         self.sketch = None if self.exact else QuantileSketch(self.lay.n_series)

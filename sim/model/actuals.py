@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import model_validator
 
 from sim.model.errors import Problem, num_text
-from sim.model.types import Model, parse_integer
+from sim.model.types import Model, parse_integer, parse_text
 from sim.model.units import describe_value, parse_money, parse_number
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,9 +156,10 @@ class Actual(Model):
             out["happened"] = happened
         for key in ("source", "note"):
             if key in data:
-                if not isinstance(data[key], str):
-                    raise Problem(f"{key}: expected a string, got {describe_value(data[key])}")
-                out[key] = data[key]
+                try:
+                    out[key] = parse_text(data[key])  # a string without terminal controls
+                except ValueError as exc:
+                    raise Problem(f"{key}: {exc}") from None
         return out
 
     @staticmethod

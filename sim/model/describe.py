@@ -18,6 +18,7 @@ from sim.model.distributions import Dist
 from sim.model.parameters import (
     base_revenue, base_spend, bernoulli_parameters, fixed_costs, has_cloud, money_keys, uncertain_parameters,
 )
+from sim.model.plausibility import plausibility_warnings
 from sim.model.units import format_money
 from sim.model.units import format_number as _plain
 
@@ -51,7 +52,11 @@ def _years(first: int, count: int) -> str:
 
 
 def warnings(scn: "Scenario") -> list[str]:
-    """Settings that are valid but probably not what was meant."""
+    """Settings that are valid but probably not what was meant: no effect, or implausible values.
+
+    The implausible values (:func:`sim.model.plausibility.plausibility_warnings`)
+    come last; ``--strict`` makes every warning an error.
+    """
 
     info = scn.scenario
     first, last = info.start, info.start + info.years - 1
@@ -111,7 +116,7 @@ def warnings(scn: "Scenario") -> list[str]:
             out.append(
                 f"correlations: {c.between[0]} ~ {c.between[1]}: {fixed[0]} is fixed, so the correlation has no effect"
             )
-    return out
+    return out + plausibility_warnings(scn)
 
 
 def _actual_warnings(scn: "Scenario") -> list[str]:

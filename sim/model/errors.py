@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ConfigError", "ParameterError", "Problem", "NAME_RE", "TABLE_ARRAYS", "num_text"]
+__all__ = ["ConfigError", "ParameterError", "Problem", "NAME_RE", "TABLE_ARRAYS", "escape_controls", "num_text"]
 
 TABLE_ARRAYS = (
     "revenue.shocks",
@@ -40,7 +40,8 @@ class ConfigError(Exception):
     """
 
     def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = str(source), key, problem
+        # Control characters from a config (a quoted key, a file name) never reach the terminal raw.
+        self.source, self.key, self.problem = escape_controls(str(source)), escape_controls(key), escape_controls(problem)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -76,6 +77,14 @@ class Problem(ValueError):
     def __init__(self, message: str, key: str = "") -> None:
         super().__init__(message)
         self.key = key
+
+
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (newline included) written as escapes: ``\\x1b``, ``\\n``."""
+    return CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def num_text(x: float) -> str:

@@ -207,12 +207,16 @@ def resolve_scenario_path(arg: str | os.PathLike) -> Path:
 
 def _read_toml(path: Path, label: str) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
+        # A UTF-8 byte-order mark (editors on Windows write one) is not TOML: dropped.
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(label, "", f"TOML syntax error: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(label, "", "TOML syntax error: not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(label, "", "TOML nested too deeply (arrays or tables inside each other)") from None
     except OSError as exc:
         raise ConfigError(label, "", f"cannot read file ({exc.strerror or exc})") from None
 
@@ -234,6 +238,8 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<dict>", overridden
         return Scenario.model_validate(raw)
     except ValidationError as err:
         raise _config_error(err, raw, source, overridden) from None
+    except RecursionError:  # arrays nested thousands deep, from a dict or --set
+        raise ConfigError(source, "", "nested too deeply (arrays or tables inside each other)") from None
 
 
 def load_scenario(source: str | os.PathLike | Mapping[str, Any] | Scenario, overrides: Sequence[str] = ()) -> Scenario:

@@ -46,6 +46,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         parsed = tomllib.loads("v = " + value)
     except tomllib.TOMLDecodeError:
         return parts, value.strip()
+    except RecursionError:
+        raise ConfigError(SOURCE, key.strip(), "value nested too deeply (arrays or tables inside each other)") from None
     if list(parsed) != ["v"]:  # e.g. a newline smuggling in a second key
         return parts, value.strip()
     return parts, parsed["v"]

@@ -25,10 +25,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, PrivateAttr, mo
 from sim.model.actuals import Actual, check_actuals
 from sim.model.contracts import date_text
 from sim.model.errors import NAME_RE, TABLE_ARRAYS, Problem, num_text
+from sim.model.limits import check_limits
 from sim.model.parameters import base_spend, check_correlations, check_fixed_costs
 from sim.model.types import (
-    ZERO, D, Date, DFraction, DMoney, DPosMoney, DSpend, Correlated, Flag, Fraction, Integer, Maturity, Model, Money,
-    Name, NonNegative, NonNegMoney, Number, Positive, Share, Text, at_least, fill_derived, one_of, parse_integer,
+    ZERO, Bounded, DBounded, DGrowth, DSpan, Growth, PosSpan, Rate, Span, Volatility, Year, YearCount,
+    NonNegBounded, in_range, Date, DFraction, DMoney, DPosMoney, DSpend, Correlated, Flag, Fraction, Maturity, Model, Money,
+    Name, NonNegMoney, Share, Text, fill_derived, one_of, parse_integer,
 )
 from sim.model.units import describe_value
 
@@ -37,8 +39,8 @@ class ScenarioInfo(Model):
 
     name: Text = ""
     description: Text = ""
-    start: Integer
-    years: Annotated[int, BeforeValidator(parse_integer), at_least(1)]
+    start: Year
+    years: YearCount
     steps_per_year: Annotated[int, BeforeValidator(parse_integer), AfterValidator(one_of(1, 2, 4, 12))]
 
 
@@ -48,7 +50,7 @@ class Company(Model):
     revenue: DPosMoney  # [v2] (D): drawn once per path; its median is "the" base revenue
     operating_costs: NonNegMoney
     cash: DMoney
-    tax_rate: D = ZERO
+    tax_rate: DBounded = ZERO
     net_income: Money | None = None
     tax_loss_carryforward: NonNegMoney = 0.0
 
@@ -57,16 +59,16 @@ class Policy(Model):
     """``[policy]``: what counts as a breach or a compression."""
 
     cash_floor: Money
-    margin_drop: Number = 0.02
+    margin_drop: Bounded = 0.02
 
 
 class AIUplift(Model):
     """``[revenue.ai_uplift]``: extra growth if the AI push works (Bernoulli A)."""
 
     probability: Fraction = 0.0
-    uplift: D = ZERO
-    delay_years: D = ZERO
-    ramp_years: NonNegative = 0.0
+    uplift: DGrowth = ZERO
+    delay_years: DSpan = ZERO
+    ramp_years: Span = 0.0
 
 
 class Shock(Model):
@@ -77,10 +79,10 @@ class Shock(Model):
     """
 
     name: Name
-    rate: NonNegative = 0.0
-    change: D = ZERO
+    rate: Rate = 0.0
+    change: DBounded = ZERO
     recovery: Fraction = 0.0
-    half_life_years: Positive | None = None
+    half_life_years: PosSpan | None = None
 
     @model_validator(mode="after")
     def _half_life(self) -> "Shock":
@@ -92,11 +94,11 @@ class Shock(Model):
 class Revenue(Model):
     """``[revenue]``: growth process, volatility, uplift and shocks."""
 
-    growth: D = ZERO
-    initial_growth: D | None = None
-    mean_reversion: NonNegative = 0.0
-    growth_volatility: NonNegative = 0.0
-    volatility: NonNegative = 0.0
+    growth: DGrowth = ZERO
+    initial_growth: DGrowth | None = None
+    mean_reversion: Rate = 0.0
+    growth_volatility: Volatility = 0.0
+    volatility: Volatility = 0.0
     ai_uplift: AIUplift | None = None
     shocks: tuple[Shock, ...] = ()
 
@@ -107,25 +109,25 @@ class Silicon(Model):
     name: Name
     share: Fraction
     migrated_start: Fraction = 0.0
-    migrated_target: D
-    migration_years: Positive
-    savings: D = ZERO
+    migrated_target: DBounded
+    migration_years: PosSpan
+    savings: DBounded = ZERO
 
 
 class PriceShift(Model):
     """``[[cloud.pricing.shifts]]``: Poisson price changes on a share of the bill."""
 
     name: Name
-    rate: NonNegative = 0.0
-    change: D = ZERO
+    rate: Rate = 0.0
+    change: DBounded = ZERO
     share: Fraction = 1.0
 
 
 class Pricing(Model):
     """``[cloud.pricing]``: price drift, volatility and shifts."""
 
-    drift: D = ZERO
-    volatility: NonNegative = 0.0
+    drift: DGrowth = ZERO
+    volatility: Volatility = 0.0
     revenue_correlation: Correlated = 0.0
     shifts: tuple[PriceShift, ...] = ()
 
@@ -149,10 +151,10 @@ class Commitment(Model):
 
     # v1 keys first (their order is the order of the resolved TOML)
     total: NonNegMoney | None = None
-    years: Annotated[int, BeforeValidator(parse_integer), at_least(1)] | None = None
-    start_year: Integer | None = None
+    years: YearCount | None = None
+    start_year: Year | None = None
     minimums: tuple[NonNegMoney, ...] | None = None
-    discount: D = ZERO
+    discount: DBounded = ZERO
     shortfall: Annotated[Literal["annual", "term", "both"], BeforeValidator(one_of(*SHORTFALL_RULES))] = "annual"
     # [v2]
     name: Name = "commitment"
@@ -225,8 +227,8 @@ class Cloud(Model):
     """
 
     spend: DSpend = ZERO  # [v2] (D); a fixed 0 means no cloud bill
-    usage_growth: Number = 0.0
-    revenue_elasticity: D = ZERO
+    usage_growth: Growth = 0.0
+    revenue_elasticity: DBounded = ZERO
     silicon: tuple[Silicon, ...] = ()
     pricing: Pricing = Pricing()
     commitment: Commitment | None = None
@@ -273,9 +275,9 @@ class Program(Model):
 
     name: Name
     amount: DMoney | None = None
-    share: D | None = None
-    start_year: Integer | None = None
-    years: Annotated[int, BeforeValidator(parse_integer), at_least(0)] = 0
+    share: DBounded | None = None
+    start_year: Year | None = None
+    years: Annotated[int, BeforeValidator(parse_integer), in_range(0, 100)] = 0
     noncash: Flag = False  # [v2] expensed but not paid: added back in FCF
 
     @model_validator(mode="after")
@@ -289,8 +291,8 @@ class Program(Model):
 class OperatingCosts(Model):
     """``[operating_costs]``: variable share, fixed-cost growth, programmes."""
 
-    variable_share: D = ZERO
-    fixed_growth: D = ZERO
+    variable_share: DBounded = ZERO
+    fixed_growth: DGrowth = ZERO
     programs: tuple[Program, ...] = ()
 
 
@@ -298,10 +300,10 @@ class Fine(Model):
     """``[[regulatory.fines]]``: Poisson fines as a fraction of revenue."""
 
     name: Name
-    rate: NonNegative = 0.0
-    size: D = ZERO
-    cap: NonNegative | None = None
-    lag_years: NonNegative = 0.0
+    rate: Rate = 0.0
+    size: DBounded = ZERO
+    cap: NonNegBounded | None = None
+    lag_years: Span = 0.0
 
 
 class Regulatory(Model):
@@ -315,7 +317,7 @@ class Debt(Model):
 
     name: Name
     principal: NonNegMoney
-    coupon: NonNegative = 0.0
+    coupon: NonNegBounded = 0.0
     maturity: Maturity
     cash_repayment_probability: Fraction = 1.0
     issued: Date | None = None  # [v2] None: outstanding before the horizon
@@ -350,13 +352,13 @@ class Buybacks(Model):
 class CashFlow(Model):
     """``[cash_flow]``: interest, cash conversion, debt and buybacks."""
 
-    interest_rate: D = ZERO
-    noncash_share: D = ZERO
-    capex_share: D = ZERO
+    interest_rate: DBounded = ZERO
+    noncash_share: DBounded = ZERO
+    capex_share: DBounded = ZERO
     debt: tuple[Debt, ...] = ()
     buybacks: Buybacks | None = None
     events: tuple[CashEvent, ...] = ()  # [v2]
-    working_capital: D = ZERO  # [v2] net working capital, share of annualised revenue
+    working_capital: DBounded = ZERO  # [v2] net working capital, share of annualised revenue
 
 
 def parse_pair(value: Any) -> tuple[str, str]:
@@ -431,6 +433,7 @@ class Scenario(Model):
             key = cloud.commitments[0].key if cloud.commitment is not None else "cloud.commitments"
             raise Problem("a commitment needs cloud.spend > 0 (cloud.spend is 0: no cloud bill)", key)
         check_fixed_costs(self)
+        check_limits(self)
         check_correlations(self)
         check_actuals(self)
         return self

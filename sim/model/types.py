@@ -13,23 +13,40 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from sim.model.distributions import Dist, Fixed, parse_dist
 from sim.model.errors import NAME_RE, num_text
 from sim.model.units import describe_value, parse_money, parse_number
 
+#: Largest integer a config may write (years, counts): no 400-digit integers.
+MAX_INTEGER = 1_000_000
+#: Control characters (C0 but tab and newline, DEL, C1: a terminal would act on them) and
+#: bidirectional overrides (they reorder what a terminal shows).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def parse_integer(value: Any) -> int:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ValueError(f"expected an integer, got {describe_value(value)}")
+        n = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    else:
+        raise ValueError(f"expected an integer, got {describe_value(value)}")
+    if abs(n) > MAX_INTEGER:
+        digits = len(str(abs(n)))
+        shown = str(n) if digits <= 24 else f"an integer of {digits} digits"
+        raise ValueError(f"must be between -{MAX_INTEGER:,} and {MAX_INTEGER:,} (got {shown})")
+    return n
 
 
 def parse_text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {describe_value(value)}")
+    bad = CONTROL_RE.search(value)
+    if bad:
+        raise ValueError(f"control character {bad.group()!r} at position {bad.start() + 1} (text may not hold terminal controls)")
     return value
 
 
@@ -44,6 +61,33 @@ def at_least(bound: float, strict: bool = False):
         if x < bound or (strict and x == bound):
             raise ValueError(f"must be {'>' if strict else '>='} {num_text(bound)} (got {num_text(x)})")
         return x
+
+    return AfterValidator(check)
+
+
+def at_most(bound: float):
+    def check(x: float) -> float:
+        if x > bound:
+            raise ValueError(f"must be <= {num_text(bound)} (got {num_text(x)})")
+        return x
+
+    return AfterValidator(check)
+
+
+def dist_within(lo: float, hi: float, what: str = ""):
+    """A (D) value whose draws stay in [lo, hi]: its support, or for an
+    unbounded family its 1e-9 and 1 - 1e-9 quantiles (a limit that keeps a
+    run finite, far beyond any real company; docs/CONFIG.md)."""
+
+    def check(d: Dist) -> Dist:
+        low, high = d.support()
+        if not math.isfinite(low) or not math.isfinite(high):
+            low, high = (float(q) for q in d.quantile(np.array([1e-9, 1 - 1e-9])))
+        if not (lo <= low and high <= hi):
+            got = dist_text(d)
+            reach = "" if d.is_fixed else f", reaching {num_text(low)} to {num_text(high)}"
+            raise ValueError(f"must lie between {num_text(lo)} and {num_text(hi)}{what} (got {got}{reach})")
+        return d
 
     return AfterValidator(check)
 
@@ -155,20 +199,45 @@ PosMoney = Annotated[float, BeforeValidator(parse_money), at_least(0, strict=Tru
 Integer = Annotated[int, BeforeValidator(parse_integer)]
 Text = Annotated[str, BeforeValidator(parse_text)]
 Name = Annotated[str, BeforeValidator(parse_name)]
-Date = Annotated[float, BeforeValidator(parse_date)]
+Date = Annotated[float, BeforeValidator(parse_date), in_range(1900, 2300)]
 Maturity = Date
 Flag = Annotated[bool, BeforeValidator(parse_flag)]
 #: a share of the cloud bill in (0, 1]
 Share = Annotated[float, BeforeValidator(parse_number), at_least(0, strict=True), in_range(0, 1)]
 #: (D)/(E) parameters: a number, a string or a distribution table.
 D = Annotated[Dist, dist_field(money=False)]
-DMoney = Annotated[Dist, dist_field(money=True)]
+DMoney = Annotated[Dist, dist_field(money=True), dist_within(-1e12, 1e12)]
 #: money > 0 on every path (``company.revenue``)
-DPosMoney = Annotated[Dist, dist_field(money=True), positive_dist(allow_zero=False)]
+DPosMoney = Annotated[Dist, dist_field(money=True), positive_dist(allow_zero=False), dist_within(0, 1e12)]
 #: money > 0 on every path, or a fixed 0 (``cloud.spend``: 0 means no cloud bill)
-DSpend = Annotated[Dist, dist_field(money=True), positive_dist(allow_zero=True)]
+DSpend = Annotated[Dist, dist_field(money=True), positive_dist(allow_zero=True), dist_within(0, 1e12)]
 #: a (D) fraction inside [0, 1] on every path (``steerable``)
 DFraction = Annotated[Dist, dist_field(money=False), AfterValidator(unit_dist)]
+
+# Limits that keep every accepted config finite (docs/CONFIG.md, "Limits").
+#: events a year (shock, price-shift and fine rates)
+Rate = Annotated[float, BeforeValidator(parse_number), at_least(0), at_most(100)]
+#: a volatility (per square-root year)
+Volatility = Annotated[float, BeforeValidator(parse_number), at_least(0), at_most(5)]
+#: a span of years (lags, ramps, half-lives, migrations, delays)
+Span = Annotated[float, BeforeValidator(parse_number), at_least(0), at_most(200)]
+PosSpan = Annotated[float, BeforeValidator(parse_number), at_least(0, strict=True), at_most(200)]
+#: a growth rate a year, fixed
+Growth = Annotated[float, BeforeValidator(parse_number), in_range(-2, 2)]
+#: a plain number (shares, multipliers, rates) that is not one of the above
+Bounded = Annotated[float, BeforeValidator(parse_number), in_range(-100, 100)]
+#: a plain number >= 0 (a coupon, a cap as a share of revenue)
+NonNegBounded = Annotated[float, BeforeValidator(parse_number), at_least(0), at_most(100)]
+#: a year on the calendar
+Year = Annotated[int, BeforeValidator(parse_integer), in_range(1900, 2300)]
+#: a count of years (a horizon, a contract term)
+YearCount = Annotated[int, BeforeValidator(parse_integer), in_range(1, 100)]
+#: (D) growth a year, on every draw
+DGrowth = Annotated[Dist, dist_field(money=False), dist_within(-2, 2, " a year")]
+#: (D) plain numbers: shares, discounts, tax, interest, elasticities
+DBounded = Annotated[Dist, dist_field(money=False), dist_within(-100, 100)]
+#: (D) a delay in years
+DSpan = Annotated[Dist, dist_field(money=False), dist_within(-200, 200, " years")]
 
 ZERO = Fixed(0.0)
 

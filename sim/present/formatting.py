@@ -31,6 +31,7 @@ __all__ = [
     "margin",
     "points",
     "number",
+    "quantity",
     "in_words",
     "fiscal_date",
     "step_label",
@@ -132,6 +133,18 @@ def points(x: float | None, *, minus: str = MINUS) -> str:
 def number(x: float) -> str:
     """A plain number with four significant digits: ``0.08``, ``0.4167``, ``2031``, ``12,500``."""
     return format_number(x)
+
+
+def quantity(x: float | None, unit: str, *, minus: str = MINUS) -> str:
+    """``x`` in its unit: money for ``"money"``, percent for ``"probability"``, ``"share"`` and ``"percent"``
+    (the units of ``sim.engine.measures`` and ``sim.model.labels.key_unit``), else a plain number."""
+    if unit == "money":
+        return money(x, minus=minus)
+    if unit in ("probability", "share", "percent"):
+        return percent(x, minus=minus)
+    if _missing(x):
+        return "n/a"
+    return _signed(number(abs(x)), x < 0, minus)
 
 
 def in_words(p: float) -> str:

@@ -5,7 +5,7 @@ Everything here reads ``Result.summary`` only (never paths), so a saved
 in USD millions, probabilities are fractions, years are fiscal years.
 
 The probabilities themselves (with Wilson 95% intervals), CFaR/EaR and the
-expected shortfall of minimum cash are computed by the engine
+mean of the worst 5% of minimum cash are computed by the engine
 (``sim.engine.results.summarize``); this module adds what the report states in
 words: the worst year for profit compression, where the central case sits
 in the simulated distribution, when breaches happen, how much of the

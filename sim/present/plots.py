@@ -36,6 +36,7 @@ __all__ = [
     "money_formatter",
     "percent_formatter",
     "cash_fan",
+    "cash_fan_limits",
     "min_cash_histogram",
     "breach_probability",
     "first_breach_time",
@@ -45,6 +46,7 @@ __all__ = [
     "profit_probabilities",
     "commitment_usage",
     "shortfall_distribution",
+    "contract_shortfall",
     "cloud_bill_bridge",
     "cfar_ear",
 ]
@@ -177,19 +179,44 @@ def cash_fan(result, ax=None):
             (d["maturity"], 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -3), textcoords="offset points",
             ha="right", va="top", fontsize=7.5, color="#7a3b63",
         )
-    lo = min(float(np.min(q["0.05"])), floor)
-    hi = float(np.max(q["0.95"]))
-    pad = 0.08 * (hi - lo if hi > lo else max(abs(hi), 1.0))
-    ax.set_ylim(lo - pad, hi + 2.5 * pad)
+    lo, hi, clipped = cash_fan_limits(s)
+    ax.set_ylim(lo, hi)
+    if clipped is not None:
+        # in the title row, right: clear of the bands and of the debt maturities' notes
+        ax.text(1.0, 1.01, f"axis cut off: the P95 band reaches {money(clipped)}", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7.5, color="#555555")
     _steps_axis(ax, years)
     _money_y(ax)
     b = s["p_cash_breach"]
     ax.set_title(title)
-    ax.legend(loc="upper left", ncol=3)
-    ax.text(0.01, 0.80, f"P(cash < floor at some step) {percent(b['estimate'])}\n95% CI {percent_ci(b['ci95'])}",
-            transform=ax.transAxes, ha="left", va="top", fontsize=8,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#bbbbbb", "linewidth": 0.6})
+    # below the axes: the bands, the floor and the debt notes keep the plot area to themselves
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=5, fontsize=8)
+    _note(ax, f"P(cash < floor at some step) {percent(b['estimate'])}\n95% CI {percent_ci(b['ci95'])}", "upper left")
     return fig, ax
+
+
+def cash_fan_limits(result) -> tuple[float, float, float | None]:
+    """The cash fan's y range, framed on the floor region: ``(bottom, top, clipped)``, USD millions.
+
+    The top is the highest P75 or central-case value, or three times the
+    floor's distance from the bottom, whichever is higher, plus a margin; the
+    P95 band goes above it only when it reaches past that by more than half
+    again (the upside would squash the floor).  ``clipped`` is the P95 band's
+    highest value when it is cut off (the caption says so), else None.
+    """
+    s = _summary(result)
+    if "by_step" in s:
+        q, central = s["by_step"]["cash"]["quantiles"], s["central_case"]["cash"]
+    else:
+        q, central = s["by_year"]["cash_end"]["quantiles"], s["central_case"]["cash_end"]
+    floor = s["cash_floor"]
+    lo = min(float(np.min(q["0.05"])), floor)
+    p95 = float(np.max(q["0.95"]))
+    frame = max(float(np.max(q["0.75"])), float(np.max(central)), floor + 3 * (floor - lo))
+    clipped = p95 if p95 > lo + 1.5 * (frame - lo) else None
+    hi = frame if clipped is not None else p95
+    pad = 0.08 * (hi - lo if hi > lo else max(abs(hi), 1.0))
+    return lo - pad, hi + pad, clipped
 
 
 @_figure_function
@@ -205,7 +232,7 @@ def min_cash_histogram(result, ax=None):
     ax.stairs(share, edges, fill=True, color=C_DIST, alpha=0.55, linewidth=0, label="share of paths per bin")
     if edges[0] < floor:
         ax.axvspan(min(edges[0], floor) - 1e9, floor, color=C_FLOOR, alpha=0.07, linewidth=0)
-        ax.annotate(f"{percent(b['estimate'])} of paths\nbelow the floor", (floor, 0.5), xycoords=("data", "axes fraction"),
+        ax.annotate(f"{percent(b['estimate'])} of paths\nbelow the floor", (floor, 0.8), xycoords=("data", "axes fraction"),
                     xytext=(-6, 0), textcoords="offset points", ha="right", va="center", fontsize=8.5, color="#9c3f00")  # the breach mass: the same bins, cut at the floor
         cut = np.minimum(edges, floor)
         keep = edges[:-1] < floor
@@ -220,7 +247,10 @@ def min_cash_histogram(result, ax=None):
     ax.xaxis.set_major_formatter(money_formatter())
     _percent_y(ax)
     ax.set_xlabel("Lowest cash at any quarter's end" if s["steps_per_year"] == 4 else "Lowest cash at any step")
-    ax.set_ylabel("Share of paths")
+    # log scale: the breach tail (a few paths per bin) shows beside the bulk of the paths
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(_log_percent())
+    ax.set_ylabel("Share of paths (log scale)")
     _note(ax, f"P(min cash < floor) {percent(b['estimate'])}\n95% CI {percent_ci(b['ci95'])}", "upper left")
     ax.set_title(f"Lowest cash over {s['years'][0]}\u2013{s['years'][-1]}, USD")
     lo, hi = edges[0], edges[-1]
@@ -228,9 +258,18 @@ def min_cash_histogram(result, ax=None):
     hi = max(hi, floor, c)
     pad = 0.03 * (hi - lo)
     ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(0, share.max() * 1.3 if share.max() > 0 else 1)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.84))
+    positive = share[share > 0]
+    bottom = 0.5 / s["paths"] if positive.size == 0 else min(0.5 * positive.min(), 0.5 / s["paths"])
+    ax.set_ylim(bottom, (positive.max() if positive.size else 1.0) * 3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=8)  # outside: over no annotation
     return fig, ax
+
+
+def _log_percent():
+    """Percent ticks for a log axis: ``0.01%``, ``1%``, ``10%`` (decades only)."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: f"{100 * v:g}%" if v > 0 else "")
 
 
 @_figure_function
@@ -457,6 +496,43 @@ def shortfall_distribution(result, ax=None):
     _note(ax, f"P(any shortfall) {percent(s['p_commitment_shortfall'])}\n"
               f"expected total {money(s['expected_shortfall_total'])}", "upper right")
     ax.set_title("Commitment shortfall paid per year, USD")
+    return fig, ax
+
+
+@_figure_function
+def contract_shortfall(result, ax=None, name: str | None = None):
+    """One contract's total shortfall paid over the horizon: quantile bars (P1..P99) and the mean.
+
+    ``name`` is a key of ``summary["commitments"]`` (default: the first).
+    Reads ``commitments[name]["shortfall_total"]`` (exact or sketched
+    quantiles, as the summary's ``quantile_method`` says).
+    """
+    s = _summary(result)
+    fig, ax = _axes(ax)
+    coms = s["commitments"]
+    name = next(iter(coms)) if name is None else name
+    c = coms[name]
+    total = c["shortfall_total"]
+    levels, values = quantile_table(total["quantiles"])
+    labels = [f"P{round(100 * lv)}" for lv in levels]
+    years = s["years"]
+    if values.max() <= 0 and total["mean"] <= 0:
+        _no_data(ax, "No simulated path pays a shortfall on this contract")
+        ax.set_xticks([])
+    else:
+        x = np.arange(len(levels))
+        ax.bar(x, values, width=0.62, color=PALETTE["orange"], edgecolor="#8a5d00", alpha=0.8, linewidth=0.8,
+               label="quantile of the total over paths")
+        ax.axhline(total["mean"], color=C_CENTRAL, linestyle="--", linewidth=1.2, label=f"mean {money(total['mean'])}")
+        ax.set_xticks(x)
+        ax.set_xticklabels(labels)
+        ax.set_xlabel("Share of paths paying at most this much")
+        ax.set_ylim(0, max(float(values.max()), float(total["mean"])) * 1.25)
+        ax.legend(loc="upper left")
+        _money_y(ax)
+    _note(ax, f"P(any shortfall) {percent(c['p_shortfall'])}\nexpected total {money(c['expected_shortfall_total'])}", "upper right")
+    label = "Commitment" if c.get("v1_deal") else f"Contract {name}"  # a v1 deal's one contract is "the commitment"
+    ax.set_title(f"{label}: total shortfall paid {years[0]}\u2013{years[-1]}, USD")
     return fig, ax
 
 

@@ -3,22 +3,29 @@
 Each table has one row per observation and one column per variable, built
 from ``Result.summary`` only (so a saved run gives the same tables):
 
+Headers carry units: a money column ends in ``_usd_m`` (USD millions), a
+``p_`` column is a probability (a fraction, 0 to 1); ``by_year``, one row per
+metric, says each row's unit in its ``unit`` column.  Parquet files have the
+same column names.
+
 ``by_year``
-    One row per (fiscal year, metric): ``year, metric, mean, central, p01,
-    p05, p10, p25, p50, p75, p90, p95, p99``.  Metrics: ``cash_end``,
+    One row per (fiscal year, metric): ``year, metric, unit, mean, central,
+    p01, p05, p10, p25, p50, p75, p90, p95, p99``.  Metrics: ``cash_end``,
     ``revenue``, ``operating_income``, ``net_income``, ``fcf``,
-    ``operating_margin`` (fraction), ``cloud_cost``, ``shortfall``, ``fines``
-    (USD millions); ``central`` is the central case.
+    ``cloud_cost``, ``cloud_usage``, ``shortfall``, ``fines`` (unit
+    ``usd_m``) and ``operating_margin`` (unit ``share``, a fraction);
+    ``central`` is the central case.
 ``by_year_risk``
     One row per fiscal year: cumulative ``p_cash_breach`` and
     ``p_first_breach`` (in that year), ``p_profit_compression``,
     ``p_net_loss``, ``p_net_income_below_base`` (when the base net income is
-    given), each with ``_lo``/``_hi`` Wilson 95% bounds; ``cfar95``,
-    ``ear95``; the commitment ``minimum`` and the cloud-bill decomposition
-    means (when recorded).
+    given), each with ``_lo``/``_hi`` Wilson 95% bounds; ``cfar95_usd_m``,
+    ``ear95_usd_m``; the commitment ``minimum_usd_m`` and the cloud-bill
+    decomposition means ``cloud_..._usd_m`` (when recorded).
 ``by_step``
     One row per step: ``step, year, time`` (fiscal time at the step's end),
-    cash ``mean, central, p01 ... p99``, ``p_first_breach`` with bounds.
+    cash ``cash_mean_usd_m, cash_central_usd_m, cash_p01_usd_m ... cash_p99_usd_m``,
+    ``p_first_breach`` with bounds.
     Present when per-step cash was recorded.
 
 Parquet needs pyarrow (``pip install 'sim[parquet]'``); without it only CSV
@@ -33,13 +40,17 @@ from pathlib import Path
 
 from sim.files import atomic_target, write_atomic
 
-__all__ = ["by_year", "by_year_risk", "by_step", "tables", "write_tables", "parquet_available"]
+__all__ = ["by_step", "by_year", "by_year_risk", "parquet_available", "tables", "write_tables"]
 
 _said_no_parquet = False
 
 
 def _summary(obj) -> dict:
     return obj.summary if hasattr(obj, "summary") else obj
+
+
+MONEY = "_usd_m"  # the suffix of a money column (USD millions)
+SHARE_METRICS = ("operating_margin",)  # by_year metrics that are fractions, not money
 
 
 def _pcol(q: str) -> str:
@@ -56,7 +67,7 @@ def by_year(result):
     for metric, d in s["by_year"].items():
         levels = sorted(d["quantiles"], key=float)
         for i, year in enumerate(s["years"]):
-            row = {"year": year, "metric": metric, "mean": d["mean"][i], "central": central.get(metric, [None] * len(s["years"]))[i]}
+            row = {"year": year, "metric": metric, "unit": "share" if metric in SHARE_METRICS else "usd_m", "mean": d["mean"][i], "central": central.get(metric, [None] * len(s["years"]))[i]}
             row.update({_pcol(q): d["quantiles"][q][i] for q in levels})
             rows.append(row)
     return pd.DataFrame(rows)
@@ -85,14 +96,14 @@ def by_year_risk(result):
     add("p_net_loss", "p_net_loss_by_year")
     if "p_net_income_below_base_by_year" in s:
         add("p_net_income_below_base", "p_net_income_below_base_by_year")
-    frame["cfar95"] = list(s["cfar95_by_year"])
-    frame["ear95"] = list(s["ear95_by_year"])
+    frame["cfar95" + MONEY] = list(s["cfar95_by_year"])
+    frame["ear95" + MONEY] = list(s["ear95_by_year"])
     if "commitment" in s:
-        frame["minimum"] = list(s["commitment"]["minimums_by_year"])
+        frame["minimum" + MONEY] = list(s["commitment"]["minimums_by_year"])
     bill = s.get("cloud_bill_by_year")
     if bill:
         for key in ("usage_at_base_prices", "at_current_prices", "after_silicon_savings", "after_discount", "shortfall"):
-            frame[f"cloud_{key}"] = list(bill[key])
+            frame[f"cloud_{key}{MONEY}"] = list(bill[key])
     return pd.DataFrame(frame)
 
 
@@ -111,11 +122,11 @@ def by_step(result):
         "step": list(range(1, n + 1)),
         "year": [start + k // spy for k in range(n)],
         "time": [start + (k + 1) / spy for k in range(n)],
-        "mean": list(d["mean"]),
-        "central": list(s["central_case"]["cash"]),
+        "cash_mean" + MONEY: list(d["mean"]),
+        "cash_central" + MONEY: list(s["central_case"]["cash"]),
     }
     for q in sorted(d["quantiles"], key=float):
-        frame[_pcol(q)] = list(d["quantiles"][q])
+        frame[f"cash_{_pcol(q)}{MONEY}"] = list(d["quantiles"][q])
     frame["p_first_breach"] = list(s["p_first_breach_by_step"])
     ci = s.get("p_first_breach_by_step_ci95")
     if ci is not None:

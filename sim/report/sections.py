@@ -21,7 +21,9 @@ from sim.present.formatting import (
 )
 from sim.present.metrics import bill_decomposition, headline, usage_quantiles
 from sim.report.blocks import Block, Card, Cards, Document, FigureRef, Heading, Paragraph, Section, Table
-from sim.report.figures import Figure, caption
+from sim.report.contracts import contract_blocks, contracts_overview
+from sim.report.deal import deal_section
+from sim.report.figures import Figure, caption, contract_stems
 from sim.report.inputs import inputs_section
 from sim.report.sensitivity import sensitivity_section, sources
 
@@ -64,11 +66,14 @@ def build_document(result, figures: list[Figure], sensitivity: dict | None = Non
         _margins(s, fig),
         _commitment(s, fig),
         _risk(s, fig),
-        Section("7. Inputs", "inputs", inputs_section(scenario, s)),
+        Section("7. Inputs", "inputs", inputs_section(scenario, s, fig("input_distributions"))),
         _provenance(s),
     ]
     if sensitivity is not None:
-        sections.append(sensitivity_section(sensitivity, s, fig("sensitivity_tornado")))
+        sections.append(sensitivity_section(sensitivity, s, fig("sensitivity_tornado"), fig("sensitivity_spider")))
+    deal = deal_section(s, figures)  # "With and without the deal": only with summary["deal_impact"]
+    if deal is not None:
+        sections.append(deal)
     years = s["years"]
     meta = (f"{s['paths']:,} simulated paths \u00b7 seed {s.get('seed')} \u00b7 fiscal years {years[0]}\u2013{years[-1]} "
             f"\u00b7 cash floor {money(s['cash_floor'])} \u00b7 sim {s.get('version')}")
@@ -202,7 +207,7 @@ def _breaches(s: dict, h: dict, fig) -> Section:
     q = mc["quantiles"]
     out.append(Paragraph(
         f"Lowest cash: P5 {money(q['0.05'])}, median {money(q['0.5'])}, mean {money(mc['mean'])}; "
-        f"the worst 5% of paths bottom out at {money(mc['expected_shortfall_5pct'])} on average (expected shortfall)."
+        f"the worst 5% of paths bottom out at {money(mc['expected_shortfall_5pct'])} on average (the mean of the worst 5%)."
     ))
     out += fig("breach_probability") + fig("first_breach_time")
     by_year = h["first_breach"]["by_year"]
@@ -244,8 +249,21 @@ def _margins(s: dict, fig) -> Section:
 
 
 def _commitment(s: dict, fig) -> Section:
+    contracts = s.get("commitments") or {}
+    title = "5. The commitments" if len(contracts) > 1 else "5. The commitment"
     if "commitment" not in s:
-        return Section("5. The commitment", "commitment", [Paragraph("This scenario has no cloud commitment.")])
+        if not contracts:
+            return Section(title, "commitment", [Paragraph("This scenario has no cloud commitment.")])
+        out: list[Block] = [contracts_overview(s)] + fig("cloud_bill_bridge")
+    else:
+        out = _v1_commitment(s, fig)
+    for name, stem in contract_stems(s).items():
+        out += contract_blocks(s, name, fig(stem))
+    return Section(title, "commitment", out)
+
+
+def _v1_commitment(s: dict, fig) -> list[Block]:
+    """Section 5 for the singular ``[cloud.commitment]`` table (v1's section): usage, shortfall, the bill's bridge."""
     out: list[Block] = fig("commitment_usage")
     u = usage_quantiles(s)
     if u is not None and not u["exact"]:
@@ -280,7 +298,7 @@ def _commitment(s: dict, fig) -> Section:
         out.append(Paragraph(
             "The bill's decomposition needs per-step recording (sim run --out, or sim.run with record_steps=True)."
         ))
-    return Section("5. The commitment", "commitment", out)
+    return out
 
 
 # -- 6. revenue and value at risk -----------------------------------------------
@@ -301,7 +319,7 @@ def _risk(s: dict, fig) -> Section:
     mc = s["min_cash"]
     out.append(Paragraph(
         f"CFaR and EaR follow the CorporateMetrics convention: expected value minus the 5th percentile. "
-        f"Expected shortfall of the lowest cash (mean of the worst 5% of paths): **{money(mc['expected_shortfall_5pct'])}**, "
+        f"Lowest cash, mean of the worst 5% of paths: **{money(mc['expected_shortfall_5pct'])}**, "
         f"against its 5th percentile {money(mc['quantiles']['0.05'])} and the {money(s['cash_floor'])} floor."
     ))
     return Section("6. Revenue and value at risk", "risk", out)

@@ -10,19 +10,29 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from pathlib import Path
+from typing import Sequence
 
+from sim.model.labels import factor_label, key_unit, parameter_label
 from sim.present.formatting import MINUS, money, percent, points
 from sim.report.blocks import Block, Heading, Paragraph, Section, Table
 
-__all__ = ["SENSITIVITY_FILE", "load_sensitivity", "sensitivity_section", "sources"]
+__all__ = ["SENSITIVITY_FILE", "SensitivityMismatch", "load_sensitivity", "sensitivity_section", "sources"]
 
 SENSITIVITY_FILE = "sensitivity.json"
 TOP = 15  # rows of the section's tables, as bars in the tornado (the sensitivity plots' TOP)
 
 
-def load_sensitivity(folder: str | os.PathLike) -> dict | None:
+class SensitivityMismatch(UserWarning):
+    """A ``sensitivity.json`` from another config than the run beside it: left out of the report."""
+
+
+def load_sensitivity(folder: str | os.PathLike, config_hash: str | None = None) -> dict | None:
     """``folder/sensitivity.json`` as a dict (what ``SensitivityResult.save`` wrote), or None when absent.
+
+    With ``config_hash`` (the run's ``summary["config_hash"]``), an analysis of another config is never
+    mixed into the run's report: it is left out (None) with a :class:`SensitivityMismatch` warning.
 
     Raises ValueError naming the file when it is not valid JSON or not a sensitivity result.
     """
@@ -37,6 +47,12 @@ def load_sensitivity(folder: str | os.PathLike) -> dict | None:
     missing = [k for k in need if k not in d] if isinstance(d, dict) else list(need)
     if missing:
         raise ValueError(f"{path}: not a sim sensitivity result (missing {', '.join(missing)})")
+    theirs = d.get("config_hash")
+    if config_hash is not None and theirs != config_hash:
+        warnings.warn(f"{path}: an analysis of another config (hash {str(theirs)[:12]}, this run's {config_hash[:12]}): "
+                      "left out of the report; rerun `sim sensitivity DIR/config.toml --out DIR` for this one",
+                      SensitivityMismatch, stacklevel=2)
+        return None
     return d
 
 
@@ -54,10 +70,12 @@ def _held(row: dict, v: float) -> str:
     """The value an input is held at: money, a plain number, or never/always for a yes/no outcome."""
     if row.get("bernoulli"):
         return "never" if v == 0 else ("always" if v == 1 else f"p = {v:g}")
-    return money(v) if row.get("money") else f"{v:.3g}".replace("-", MINUS)
+    if row.get("money"):
+        return money(v)
+    return percent(v) if key_unit(row.get("key", "")) == "percent" else f"{v:.3g}".replace("-", MINUS)
 
 
-def sensitivity_section(sens: dict, s: dict, figure: list[Block]) -> Section:
+def sensitivity_section(sens: dict, s: dict, figure: list[Block], spider: Sequence[Block] = ()) -> Section:
     """Section 9.
 
     Parameters
@@ -68,6 +86,8 @@ def sensitivity_section(sens: dict, s: dict, figure: list[Block]) -> Section:
         The run's summary: a note says when the analysis ran on another config or seed.
     figure : list of Block
         The tornado's :class:`~sim.report.blocks.FigureRef`, or empty.
+    spider : list of Block
+        The spider chart's FigureRef (after the tornado's table), or empty.
     """
     m = sens["metric"]
     label = m.get("label") or m.get("name", "the metric")
@@ -92,7 +112,7 @@ def sensitivity_section(sens: dict, s: dict, figure: list[Block]) -> Section:
     out.append(Heading(f"Inputs by swing: {label}"))
     shown = rows[:TOP]
     table = [
-        [f"`{r['key']}`", f"{_held(r, r['low_value'])} / {_held(r, r['high_value'])}", show(r["low"]["estimate"]),
+        [parameter_label(r['key']), f"{_held(r, r['low_value'])} / {_held(r, r['high_value'])}", show(r["low"]["estimate"]),
          show(r["high"]["estimate"]), swing(r["swing"]), interval(r["swing_ci95"])]
         for r in shown
     ]
@@ -105,6 +125,7 @@ def sensitivity_section(sens: dict, s: dict, figure: list[Block]) -> Section:
         "always) while every other input keeps its distribution; the swing's interval comes from the path-by-path "
         "differences of the two runs (common random numbers)."
     ))
+    out += spider
     c = sens.get("correlations")
     if c and c.get("rows"):
         out += _correlations(c, m, words)
@@ -123,7 +144,7 @@ def _lead(sens: dict, words: str, show, swing, interval) -> str:
     if top["swing_ci95"][0] <= 0:
         return (
             f"No input moves {words} by more than the Monte Carlo noise at {paths:,} paths per run: the largest swing, "
-            f"`{top['key']}`'s, is {swing(top['swing'])} (95% CI {interval(top['swing_ci95'])}), against "
+            f"{parameter_label(top['key'])}'s, is {swing(top['swing'])} (95% CI {interval(top['swing_ci95'])}), against "
             f"{show(base['estimate'])} with every input random."
         )
     if top.get("bernoulli"):
@@ -133,7 +154,7 @@ def _lead(sens: dict, words: str, show, swing, interval) -> str:
         ends = (f"held at its P{lo_p:g} ({_held(top, top['low_value'])}) it is {show(top['low']['estimate'])}, "
                 f"at its P{hi_p:g} ({_held(top, top['high_value'])}) {show(top['high']['estimate'])}")
     text = (
-        f"**`{top['key']}` matters most** to {words}: {ends}, a swing of **{swing(top['swing'])}** "
+        f"**{parameter_label(top['key'])} matters most** to {words}: {ends}, a swing of **{swing(top['swing'])}** "
         f"(95% CI {interval(top['swing_ci95'])}); with every input random it is {show(base['estimate'])}."
     )
     if len(rows) == 1:
@@ -146,18 +167,18 @@ def _lead(sens: dict, words: str, show, swing, interval) -> str:
         ratio = top["swing"] / nxt["swing"] if nxt["swing"] > 0 else math.inf
         if ratio >= 1.5:
             times = "many" if not math.isfinite(ratio) or ratio >= 100 else f"{ratio:.1f}"
-            text += f" That is {times} times the swing of the next input, `{nxt['key']}` ({swing(nxt['swing'])})."
+            text += f" That is {times} times the swing of the next input, {parameter_label(nxt['key'])} ({swing(nxt['swing'])})."
         else:
-            text += f" The next input, `{nxt['key']}`, swings it by {swing(nxt['swing'])}."
+            text += f" The next input, {parameter_label(nxt['key'])}, swings it by {swing(nxt['swing'])}."
     else:
         text += (
-            f" `{nxt['key']}` swings it about as much ({swing(nxt['swing'])}, 95% CI {interval(nxt['swing_ci95'])}): "
+            f" {parameter_label(nxt['key'])} swings it about as much ({swing(nxt['swing'])}, 95% CI {interval(nxt['swing_ci95'])}): "
             f"the intervals overlap, so which of the two matters more is within the noise of {paths:,} paths per run."
         )
     if len(rows) > 2 and measurable:
         rest = len(rows) - 2
         text += (f" The other {rest} inputs each move it by {swing(rows[2]['swing'])} or less." if rest > 1 else
-                 f" The remaining input, `{rows[2]['key']}`, moves it by {swing(rows[2]['swing'])}.")
+                 f" The remaining input, {parameter_label(rows[2]['key'])}, moves it by {swing(rows[2]['swing'])}.")
     return text
 
 
@@ -191,7 +212,7 @@ def _correlations(c: dict, m: dict, words: str) -> list[Block]:
     if lead[f"contribution_{primary}"] > 0:
         what = names.get(primary, words)
         out.append(Paragraph(
-            f"On the baseline run's {c['paths']:,} paths, `{lead['key']}`'s draw has the strongest rank correlation "
+            f"On the baseline run's {c['paths']:,} paths, {parameter_label(lead['key'])}'s draw has the strongest rank correlation "
             f"with the path's {what if primary != 'breach' else 'breach of the floor'} "
             f"(\u03c1 = {_rho(lead[f'rho_{primary}'])}, {lead[f'contribution_{primary}']:.0%} of the contribution "
             "to variance)."
@@ -202,7 +223,7 @@ def _correlations(c: dict, m: dict, words: str) -> list[Block]:
     table = []
     for i in order[:TOP]:
         r = c["rows"][i]
-        row = [f"`{r['key']}`"]
+        row = [parameter_label(r['key'])]
         for t in targets:
             lo, hi = r[f"rho_{t}_ci95"]
             ci = "" if lo is None or hi is None else f" ({_rho(lo)} to {_rho(hi)})"
@@ -234,7 +255,7 @@ def _sobol(so: dict, words: str) -> list[Block]:
     return [
         Heading("Sobol indices"),
         Table(["Factor", "First order (95% CI)", "Total order (95% CI)"],
-              [[f"`{r['factor']}`", _index(r["S1"], r["S1_ci95"]), _index(r["ST"], r["ST_ci95"])] for r in rows], "lrr"),
+              [[factor_label(r['factor']), _index(r["S1"], r["S1_ci95"]), _index(r["ST"], r["ST_ci95"])] for r in rows], "lrr"),
         Paragraph(f"Shares of the variance of {words} across the inputs' distributions: explained by the input alone "
                   f"(first order) and together with its interactions (total order); N = {so['n']}, {so['paths']:,} paths "
                   f"per run, {so['runs']:,} runs"

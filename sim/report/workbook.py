@@ -121,7 +121,7 @@ def _summary_sheet(book: Book, s: dict) -> None:
         ("Lowest cash over the horizon: mean", MONEY, mc["mean"], None, None, "mean over paths"),
         ("Lowest cash over the horizon: P5", MONEY, mc["quantiles"]["0.05"], None, None, "5 in 100 paths fall lower"),
         ("Lowest cash over the horizon: median", MONEY, mc["quantiles"]["0.5"], None, None, "half the paths fall lower"),
-        ("Lowest cash over the horizon: expected shortfall 5%", MONEY, mc["expected_shortfall_5pct"], None, None,
+        ("Lowest cash over the horizon: mean of the worst 5%", MONEY, mc["expected_shortfall_5pct"], None, None,
          "mean of the worst 5 in 100 paths"),
     ]
     r = HEADER_ROW + 1

@@ -94,16 +94,21 @@ def commitments_sheet(book: Book, s: dict, usage: dict | None) -> None:
         ws.write_string(r, 0, f"Contract {name}: P(shortfall paid in at least one year) and expected total shortfall",
                         book.fmt["bold"])
         book.row(ws, r + 1, ["", d.get("p_shortfall"), d.get("expected_shortfall_total")], [None, PERCENT, MONEY])
-        book.header(ws, r + 2, ["Year", "P(shortfall paid in the year)", "Mean shortfall paid", "Mean steered spend"])
+        tq = (d.get("shortfall_total") or {}).get("quantiles")
+        if tq:  # the distribution of the total shortfall paid over the horizon
+            r += 1
+            book.row(ws, r + 1, ["Total shortfall paid: P50, P95, P99", tq.get("0.5"), tq.get("0.95"), tq.get("0.99")],
+                     [None, MONEY, MONEY, MONEY])
+        book.header(ws, r + 2, ["Year", "P(shortfall paid in the year)", "Mean shortfall paid", "Mean steered spend",
+                                "Mean rolled over", "Mean usage counted"])
         r += 3
         ps = d.get("p_shortfall_by_year") or []
-        sf = (d.get("shortfall_by_year") or {}).get("mean") or []
-        st = (d.get("steered_by_year") or {}).get("mean") or []
-        n = max(len(ps), len(sf), len(st))
+        series = [ps] + [(d.get(f"{k}_by_year") or {}).get("mean") or [] for k in ("shortfall", "steered", "deferred", "usage")]
+        n = max(len(v) for v in series)
         labels = years if n == len(years) else [f"contract year {i + 1}" for i in range(n)]
         for i in range(n):
-            book.row(ws, r, [labels[i], *(v[i] if i < len(v) else None for v in (ps, sf, st))],
-                     ["int" if n == len(years) else None, PERCENT, MONEY, MONEY])
+            book.row(ws, r, [labels[i], *(v[i] if i < len(v) else None for v in series)],
+                     ["int" if n == len(years) else None, PERCENT, MONEY, MONEY, MONEY, MONEY])
             r += 1
 
 

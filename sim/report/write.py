@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from sim.files import write_atomic, write_bytes_atomic
+from sim.folders import folder_transaction
 from sim.present.tables import write_tables
+from sim.report.deal import render_deal_figures
 from sim.report.figures import Figure, render_figures, render_sensitivity_figures
 from sim.report.html import render_html
 from sim.report.markdown import FIGURES_DIR, render_markdown
@@ -83,13 +85,13 @@ def write_report(result, folder: str | os.PathLike, formats: Iterable[str] = FOR
     folder.mkdir(parents=True, exist_ok=True)
     if not formats:
         return []
-    sensitivity = load_sensitivity(folder)
+    sensitivity = load_sensitivity(folder, result.summary.get("config_hash"))  # another config's: left out, warned
     written = []
     if "xlsx" in formats:
         written.append(build_workbook(result, folder / REPORT_XLSX, sensitivity))
     if formats == ("xlsx",):
         return written  # the workbook needs no figures
-    figures = render_figures(result)
+    figures = render_figures(result) + render_deal_figures(result)  # the deal's: only with summary["deal_impact"]
     if sensitivity is not None:
         figures += render_sensitivity_figures(sensitivity)
     doc = build_document(result, figures, sensitivity)
@@ -112,15 +114,21 @@ def write_outputs(result, folder: str | os.PathLike, formats: Iterable[str] = FO
     """Everything ``sim run --out DIR`` writes: summary.json, config.toml, the tables, the report and the workbook.
 
     ``sensitivity`` (a :class:`sim.analysis.sensitivity.SensitivityResult`) is saved into ``folder`` too
-    (``sensitivity.json``, CSVs, PNGs) before the report, which then has section 9.  Returns the files written.
+    (``sensitivity.json``, CSVs, PNGs) before the report, which then has section 9.  Returns the files written
+    (their final paths in ``folder``).
+
+    The folder is written as one transaction (:func:`sim.folders.folder_transaction`): staged beside
+    ``folder`` and swapped in whole, so an error or an interruption leaves ``folder`` as it was.  Files
+    already in ``folder`` that this call does not write are kept.
     """
-    folder = Path(folder)
-    result.save(folder)
-    written = [folder / "summary.json"]
-    if getattr(result, "scenario", None) is not None:
-        written.append(folder / "config.toml")
-    written += write_tables(result, folder, parquet=parquet)
-    if sensitivity is not None:
-        written += sensitivity.save(folder)
-    written += write_report(result, folder, formats)
-    return written
+    final = Path(folder)
+    with folder_transaction(final) as stage:
+        result.save(stage)
+        written = [stage / "summary.json"]
+        if getattr(result, "scenario", None) is not None:
+            written.append(stage / "config.toml")
+        written += write_tables(result, stage, parquet=parquet)
+        if sensitivity is not None:
+            written += sensitivity.save(stage)
+        written += write_report(result, stage, formats)
+    return [final / Path(p).relative_to(stage) for p in written]

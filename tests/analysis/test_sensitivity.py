@@ -346,10 +346,10 @@ def test_save_writes_tables_json_and_figures(tiny_result, tmp_path):
     assert list(t["key"]) == [s.input.key for s in tiny_result.sweeps]
     assert len(pd.read_csv(tmp_path / "spider.csv")) == 3 * 7
     text = tiny_result.format()
-    assert "revenue.growth" in text and "Sobol" in text and "Baseline" in text
+    assert "Revenue growth (log, per year)" in text and "Sobol" in text and "Baseline" in text
     md = tiny_result.to_markdown(figures_dir=".")
     assert md.startswith("## Sensitivity: P(cash < floor at some step)")
-    assert "| `revenue.growth` |" in md and "![Tornado](./tornado.png)" in md and "Sobol indices" in md
+    assert "| Revenue growth (log, per year) |" in md and "![Tornado](./tornado.png)" in md and "Sobol indices" in md
 
 
 def test_plots_take_the_result_or_its_json(tiny_result):
@@ -395,7 +395,7 @@ def test_cli_writes_outputs_and_a_summary(tiny_toml, tmp_path):
     r = _invoke("sensitivity", tiny_toml, "--metric", "min_cash_mean", "--paths", "1000", "--seed", "2",
                 "--sobol", "8", "--sobol-paths", "200", "--bootstrap", "50", "--out", out)
     assert r.exit_code == 0, r.output + (r.stderr or "")
-    assert "Tornado" in r.output and "revenue.growth" in r.output
+    assert "Tornado" in r.output and "Revenue growth (log, per year)" in r.output
     assert (out / "tornado.png").exists() and (out / "sobol.csv").exists()
     data = json.loads((out / "sensitivity.json").read_text())
     assert data["paths"] == 1000 and data["seed"] == 2 and data["sobol"]["n"] == 8

@@ -62,7 +62,9 @@ def test_largest_commitment_by_hand():
     for e in s.evaluations:
         assert e.row["p_cash_breach"] == (1.0 if e.value > 90.0 else 0.0)
     assert s.to_dict()["answer"] == s.answer
-    assert "largest cloud.commitment.total" in str(s)
+    assert "largest Commitment: total (cloud.commitment.total)" in str(s)
+    assert f"bracket ${lo:.3f}M .. ${hi:.3f}M" in str(s) and f"${lo:.3f}M" != f"${hi:.3f}M"
+    assert "P(cash < floor) = 0%" in str(s)
 
 
 def test_smallest_cash_by_hand():
@@ -78,7 +80,7 @@ def test_all_and_none():
     assert s.status == "all" and s.answer == 80.0 and len(s.evaluations) == 2
     s = solve(COMMITMENT, "cloud.commitment.total", 100.0, 200.0, target, **FAST)
     assert s.status == "none" and s.answer is None
-    assert "no cloud.commitment.total" in str(s)
+    assert "no Commitment: total (cloud.commitment.total)" in str(s)
 
 
 def test_monte_carlo_band_on_a_bernoulli():
@@ -157,7 +159,8 @@ def test_cli_solve_json_and_text(tmp_path):
     assert out["status"] == "found" and 90 - 0.05 <= out["answer"] <= 90 and out["direction"] == "largest"
     assert out["target"] == "p_cash_breach<=0.05" and out["evaluations"]
     res = invoke("solve", *args, "--out", tmp_path / "s")
-    assert res.exit_code == 0 and "largest cloud.commitment.total" in res.stdout and "Monte Carlo band" in res.stdout
+    assert res.exit_code == 0 and "largest Commitment: total (cloud.commitment.total)" in res.stdout
+    assert "with P(cash < floor) <= 5.00%: $90M" in res.stdout and "Monte Carlo band" in res.stdout
     assert json.loads((tmp_path / "s" / "solve.json").read_text())["answer"] == out["answer"]
 
 

@@ -383,6 +383,14 @@ def test_cli_sweep_bad_input(tmp_path, args, start, fragment):
 
 
 def test_cli_out_folder_must_be_writable(tmp_path):
-    res = invoke("sweep", "--grid", "cloud.commitment.total=3B", "--out", tmp_path / "no" / "such" / "dir")
-    assert res.exit_code == 2 and "no such folder" in res.stderr
-    assert os.listdir(tmp_path) == []
+    (tmp_path / "a-file").write_text("x")
+    res = invoke("sweep", "--grid", "cloud.commitment.total=3B", "--out", tmp_path / "a-file" / "dir")
+    assert res.exit_code == 2 and len(res.stderr.splitlines()) == 1 and "a-file" in res.stderr
+    assert os.listdir(tmp_path) == ["a-file"]
+
+
+def test_cli_out_creates_parent_folders_like_run(tmp_path):
+    out = tmp_path / "no" / "such" / "dir"
+    res = invoke("sweep", "--grid", "cloud.commitment.total=3B,4B", "--paths", "500", "--block-size", "500", "--out", out)
+    assert res.exit_code == 0, res.stderr
+    assert (out / "sweep.csv").is_file()

@@ -86,3 +86,43 @@ def test_bad_actual_is_one_line(tmp_path, text, fragment):
     expected = fragment.replace("entry 1 ", "entry 4 ")
     assert line.startswith(f"{path}: actuals: entry 4"), line
     assert expected in line, line
+
+
+# ---- sim backtest ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["unknown-metric", "year-past-horizon", "year-before-horizon", "value-not-a-number"])
+def test_backtest_bad_actual_exits_2(tmp_path, name):
+    text, fragment = next(b[1:] for b in BAD if b[0] == name)
+    path = with_actuals(tmp_path, text)
+    line = one_line_error(invoke("backtest", path, "--paths", 100))
+    assert line.startswith(f"{path}: actuals: entry 1"), line
+    assert fragment in line, line
+
+
+def test_backtest_needs_actuals():
+    line = one_line_error(invoke("backtest", EXAMPLE, "--paths", 100))
+    assert "no [[actuals]] to score" in line and line.startswith(str(EXAMPLE)), line
+
+
+def test_backtest_bad_paths_exits_2(tmp_path):
+    line = one_line_error(invoke("backtest", with_actuals(tmp_path, GOOD), "--paths", 0))
+    assert line == "--paths: must be at least 1", line
+
+
+def test_backtest_json_and_page(tmp_path):
+    import json
+
+    path = with_actuals(tmp_path, GOOD)
+    result = invoke("backtest", path, "--paths", 2000, "--seed", 4, "--json", "-", "--out", tmp_path / "bt")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)  # --json -: only the JSON on stdout
+    assert doc["paths"] == 2000 and doc["seed"] == 4
+    rows = doc["configs"][0]["backtest"]["actuals"]
+    assert [(r["name"], r["year"]) for r in rows] == [("revenue", 2026), ("operating_margin", 2027), ("shortfall", 2028)]
+    assert all(0.0 <= r["pit"] <= 1.0 for r in rows if r["kind"] == "value")
+    assert doc["calibration"]["values"] == 2 and doc["calibration"]["events"] == 1
+    page = (tmp_path / "bt" / "backtest.html").read_text(encoding="utf-8")
+    assert "PIT histogram" in page and page.count("data:image/png;base64,") == 3  # histogram + 2 fans
+    text = invoke("backtest", path, "--paths", 2000, "--seed", 4)
+    assert text.exit_code == 0 and "Calibration over 2 values and 1 events" in text.stdout

@@ -17,11 +17,10 @@ import math
 
 import numpy as np
 import pytest
-from helpers import merge
+from helpers import close, kernel, load, minimal_company, reference, within_se
 from scipy import stats
 
 from sim.engine import streams
-RTOL = 1e-9
 
 
 # --------------------------------------------------------------------------
@@ -32,46 +31,18 @@ RTOL = 1e-9
 def config(**sections) -> dict:
     """A minimal deterministic company: revenue 100, costs 80 (OI 20 a year),
     cash 50, no tax, no growth, floor 0; ``sections`` merged in."""
-    base = {
-        "scenario": {"name": "closed-form", "start": 2024, "years": 2, "steps_per_year": 1},
-        "company": {"revenue": 100.0, "operating_costs": 80.0, "cash": 50.0},
-        "policy": {"cash_floor": 0.0},
-    }
-    return merge(base, sections)
+    return minimal_company("closed-form", **sections)
 
 
-def load(d: dict):
-    from sim.model import load_scenario
 
-    return load_scenario(d)
-
-
-def _engine(scn, seed, n, block_size):
-    from sim.engine.simulate import simulate_paths
-
-    return simulate_paths(scn, seed, n, block_size)
-
-
-def _reference(scn, seed, n, block_size):
-    from sim.engine.reference import simulate_reference
-
-    return simulate_reference(scn, seed, n, block_size)
 
 
 @pytest.fixture(params=["engine", "reference"])
 def simulate(request):
     """Per-path simulator under test: ``simulate(scn, seed, n, block_size)``."""
-    return {"engine": _engine, "reference": _reference}[request.param]
+    return {"engine": kernel, "reference": reference}[request.param]
 
 
-def within_se(estimate, expected, se, k=4.0):
-    assert abs(estimate - expected) <= k * se, (
-        f"estimate {estimate!r} vs expected {expected!r}: {abs(estimate - expected) / se:.2f} SE (limit {k})"
-    )
-
-
-def close(got, expected, rtol=RTOL, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
 
 
 # --------------------------------------------------------------------------
@@ -340,10 +311,21 @@ def test_debt_outside_horizon(simulate):
     out = simulate(load(_debt_config(maturity="2031-03")), 1, 2, 2)
     close(out["net_income"], np.tile([15.0, 15.0, 15.0], (2, 1)))
     close(out["cash_end"], np.tile([65.0, 80.0, 95.0], (2, 1)))
-    # maturity before the start: due at step 1 (one coupon of 1.25, principal paid)
+    # maturity before the start: ignored (MODEL.md section 6): no coupon, no principal, no maturity check
     out = simulate(load(_debt_config(maturity=2020.0)), 1, 2, 2)
-    close(out["net_income"], np.tile([18.75, 20.0, 20.0], (2, 1)))
-    close(out["cash_end"], np.tile([-31.25, -11.25, 8.75], (2, 1)))
+    close(out["net_income"], np.tile([20.0, 20.0, 20.0], (2, 1)))
+    close(out["cash_end"], np.tile([70.0, 90.0, 110.0], (2, 1)))
+
+
+def test_debt_matured_before_horizon_is_ignored_and_warned():
+    import sim
+    from sim.model.describe import warnings
+
+    scn = load(_debt_config(maturity=2020.0))
+    assert any("cash_flow.debt.notes" in w and "before the horizon" in w for w in warnings(scn))
+    s = sim.run(scn, paths=4, seed=1).summary
+    assert s["p_cash_below_principal_at_maturity"] == []  # no principal check for it
+    assert s["p_cash_breach"]["estimate"] == 0.0
 
 
 def test_debt_repayment_probability(simulate):

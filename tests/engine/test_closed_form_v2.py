@@ -20,55 +20,26 @@ import math
 
 import numpy as np
 import pytest
-from helpers import merge
+from helpers import close, kernel, load, merge, minimal_company, reference, within_se
 from scipy import stats
 
 from sim.engine import streams
 
-RTOL = 1e-9
 
 
 def config(**sections) -> dict:
-    base = {
-        "scenario": {"name": "closed-form-v2", "start": 2024, "years": 2, "steps_per_year": 1},
-        "company": {"revenue": 100.0, "operating_costs": 80.0, "cash": 50.0},
-        "policy": {"cash_floor": 0.0},
-    }
-    return merge(base, sections)
+    return minimal_company("closed-form-v2", **sections)
 
 
-def load(d: dict):
-    from sim.model import load_scenario
 
-    return load_scenario(d)
-
-
-def _engine(scn, seed, n, block_size):
-    from sim.engine.simulate import simulate_paths
-
-    return simulate_paths(scn, seed, n, block_size)
-
-
-def _reference(scn, seed, n, block_size):
-    from sim.engine.reference import simulate_reference
-
-    return simulate_reference(scn, seed, n, block_size)
 
 
 @pytest.fixture(params=["engine", "reference"])
 def simulate(request):
     """Per-path simulator under test: ``simulate(scn, seed, n, block_size)``."""
-    return {"engine": _engine, "reference": _reference}[request.param]
+    return {"engine": kernel, "reference": reference}[request.param]
 
 
-def within_se(estimate, expected, se, k=4.0):
-    assert abs(estimate - expected) <= k * se, (
-        f"estimate {estimate!r} vs expected {expected!r}: {abs(estimate - expected) / se:.2f} SE (limit {k})"
-    )
-
-
-def close(got, expected, rtol=RTOL, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
 
 
 def each(out, key, expected):

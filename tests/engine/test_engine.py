@@ -114,7 +114,7 @@ def test_kernel_counts_the_sketch_as_the_series_would(default):
     from sim.engine.kernel.sketch import QuantileSketch
 
     ctx = prepare(default)
-    lay = SeriesLayout(ctx.n_years, ctx.n_steps, True)
+    lay = SeriesLayout(ctx.n_years, ctx.n_steps, True, ctx.model.n_commitments)
     in_kernel, after = QuantileSketch(lay.n_series, np.int32), QuantileSketch(lay.n_series)
     for b, n in enumerate([1_000, 333]):  # a chunk boundary inside each block, and a short chunk
         stats_k, none, first_k = simulate_block_of_paths(ctx, 4, b, n, lay, sketch=in_kernel)

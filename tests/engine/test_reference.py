@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import merge
+from helpers import kernel, load, merge, reference
 
 from sim.engine.reference import YEAR_KEYS  # the outputs both implementations give
 
@@ -212,22 +212,7 @@ FULL = merge(FULL, CRAFTED["ai-ramp-1.5"])
 FULL["scenario"]["name"] = "full"
 
 
-def load(d):
-    from sim.model import load_scenario
 
-    return load_scenario(d)
-
-
-def kernel(scn, seed, n, block_size):
-    from sim.engine.simulate import simulate_paths
-
-    return simulate_paths(scn, seed, n, block_size)
-
-
-def reference(scn, seed, n, block_size):
-    from sim.engine.reference import simulate_reference
-
-    return simulate_reference(scn, seed, n, block_size)
 
 
 def assert_match(ref: dict, got: dict, scn) -> None:

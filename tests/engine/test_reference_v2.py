@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import merge
+from helpers import kernel, load, merge, reference
 
 from sim.engine.reference import COMMITMENT_KEYS, YEAR_KEYS
 
@@ -188,22 +188,7 @@ ALL = merge(
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "configs" / "multi_cloud_example.toml")
 
 
-def load(d):
-    from sim.model import load_scenario
 
-    return load_scenario(d)
-
-
-def kernel(scn, seed, n, block_size):
-    from sim.engine.simulate import simulate_paths
-
-    return simulate_paths(scn, seed, n, block_size)
-
-
-def reference(scn, seed, n, block_size):
-    from sim.engine.reference import simulate_reference
-
-    return simulate_reference(scn, seed, n, block_size)
 
 
 def assert_match(ref: dict, got: dict, scn) -> None:

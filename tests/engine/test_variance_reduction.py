@@ -90,17 +90,20 @@ def test_importance_sampling_is_unbiased_and_sharper_for_rare_breaches():
 
 
 def test_precision_control_stops_at_the_same_point_whatever_the_threads():
-    runs = [sim.run(model(CASH0 + 90.0), paths=1_000, seed=1, block_size=1_000, precision="0.01", threads=t) for t in (1, 2)]
+    runs = [sim.run(model(CASH0 + 90.0), paths=1_000, seed=1, block_size=250, precision="0.01", threads=t) for t in (1, 3)]
     a, b = (r.summary for r in runs)
     assert a["precision"]["reached"] and a["paths"] == b["paths"]
     assert a["p_cash_breach"] == b["p_cash_breach"]
+    assert a["precision"]["convergence"] == b["precision"]["convergence"]
     half = (a["p_cash_breach"]["ci95"][1] - a["p_cash_breach"]["ci95"][0]) / 2
     assert half <= 0.01
-    # checked every 4 blocks: one round earlier was not yet precise enough
-    earlier = a["precision"]["convergence"][-2] if len(a["precision"]["convergence"]) > 1 else None
-    assert earlier is None or earlier["half_width"] > 0.01
+    # first checked once the first 1,000 paths (4 blocks) are done, then after every block
+    checked = [c["paths"] for c in a["precision"]["convergence"]]
+    assert len(checked) > 2 and checked == list(range(1_000, a["paths"] + 1, 250))
+    # one block earlier was not yet precise enough
+    assert a["precision"]["convergence"][-2]["half_width"] > 0.01
     # and its numbers are those of a plain run of the same size
-    plain = sim.run(model(CASH0 + 90.0), paths=a["paths"], seed=1, block_size=1_000).summary
+    plain = sim.run(model(CASH0 + 90.0), paths=a["paths"], seed=1, block_size=250).summary
     assert plain["p_cash_breach"] == a["p_cash_breach"]
 
 

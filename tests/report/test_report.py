@@ -224,11 +224,12 @@ def test_tables_tidy(result):
     assert list(risk.year) == years
     assert list(risk.p_cash_breach) == s["p_cash_breach_by_year"]
     assert risk.p_first_breach.sum() == pytest.approx(s["p_cash_breach"]["estimate"])
-    assert list(risk.cfar95) == s["cfar95_by_year"]
+    assert list(risk.cfar95_usd_m) == s["cfar95_by_year"]
+    assert set(by_year.unit) == {"usd_m", "share"} and set(by_year[by_year.unit == "share"].metric) == {"operating_margin"}
     steps = t["by_step"]
     assert len(steps) == len(years) * s["steps_per_year"]
     assert steps.time.iloc[-1] == years[-1] + 1
-    assert list(steps.p50) == s["by_step"]["cash"]["quantiles"]["0.5"]
+    assert list(steps.cash_p50_usd_m) == s["by_step"]["cash"]["quantiles"]["0.5"]
 
 
 def test_tables_files_match(out_dir, result):

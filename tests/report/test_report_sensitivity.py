@@ -25,7 +25,7 @@ import pytest
 import sim
 import sim.report as rp
 from sim.present import formatting as fmt
-from sim.model import scenario_to_toml
+from sim.model import parameter_label, scenario_to_toml
 
 from helpers import TINY, invoke  # TINY: a scenario where revenue growth obviously dominates  # noqa: E402
 
@@ -80,17 +80,18 @@ def test_run_sensitivity_writes_the_section(with_sens):
     assert sec, "section 9 in the Markdown"
     top = d["tornado"][0]
     assert top["key"] == "revenue.growth"
-    assert "**`revenue.growth` matters most**" in sec
+    assert "**Revenue growth (log, per year) matters most**" in sec
     assert fmt.points(top["swing"]) in sec and fmt.percent(d["baseline"]["estimate"]) in sec
     assert "](figures/sensitivity_tornado.png)" in sec
     assert "Rank correlations" in sec and "Sobol" not in sec
-    for r in d["tornado"]:
-        assert f"`{r['key']}`" in sec
+    for r in d["tornado"]:  # inputs by their labels people read, not dotted keys
+        assert f"| {parameter_label(r['key'])} |" in sec and f"`{r['key']}`" not in sec
     assert "different config" not in sec and "other random numbers" not in sec
 
     html = (with_sens / "report.html").read_text(encoding="utf-8")
     assert '<section id="sensitivity">' in html and '<a href="#sensitivity">9. Sensitivity</a>' in html
-    assert 'id="fig-sensitivity_tornado"' in html
+    assert 'id="fig-sensitivity_tornado"' in html and 'id="fig-sensitivity_spider"' in html
+    assert "](figures/sensitivity_spider.png)" in sec
     assert len(re.findall(r"<h2>\d+\. ", html)) == 9
 
 
@@ -142,7 +143,7 @@ def test_sensitivity_into_a_run_folder(plain, config, tmp_path):
     res = invoke("report", folder)
     assert res.exit_code == 0, res.stderr
     sec = section((folder / "report.md").read_text(encoding="utf-8"))
-    assert "**`revenue.growth` matters most**" in sec
+    assert "**Revenue growth (log, per year) matters most**" in sec
     assert "seed 5" in sec and "other random numbers" in sec, "says the analysis used another seed"
     assert "9. Sensitivity" in (folder / "report.html").read_text(encoding="utf-8")
 

@@ -220,7 +220,7 @@ def test_rebuild_is_byte_identical(default_result, saved, tmp_path):
 
 def test_summary_dict_without_config_or_commitment(s, tmp_path):
     bare = copy.deepcopy(s)
-    for key in ("commitment", "cloud_bill_by_year"):
+    for key in ("commitment", "commitments", "cloud_bill_by_year"):
         bare.pop(key)
     path = wbk.build_workbook(bare, tmp_path / "bare.xlsx")
     book = openpyxl.load_workbook(path)
@@ -326,7 +326,8 @@ def test_write_outputs_and_sim_report_rebuild(default_result, tmp_path):
     assert (copy / "report.xlsx").read_bytes() == (out / "report.xlsx").read_bytes(), "rebuilt byte-identical"
     assert not (copy / "figures").exists(), "the workbook alone renders no figures"
 
-    (copy / "sensitivity.json").write_text(json.dumps(SENS), encoding="utf-8")
+    run_hash = json.loads((copy / "summary.json").read_text())["config_hash"]  # another config's would be left out
+    (copy / "sensitivity.json").write_text(json.dumps(dict(SENS, config_hash=run_hash)), encoding="utf-8")
     res = invoke("report", copy, "--format", "xlsx")
     assert res.exit_code == 0, res.stderr
     assert "Sensitivity" in openpyxl.load_workbook(copy / "report.xlsx").sheetnames, "with sensitivity.json in DIR"

@@ -16,7 +16,7 @@ from sim.analysis.sensitivity.sobol import (
     factors,
     sobol_analysis,
 )
-from sim.engine.measures import Measure, resolve_metric
+from sim.engine.measures import DEAL_IMPACT_METRICS, Measure, resolve_metric
 from sim.model import ConfigError, ParameterError, load_scenario, scenario_hash
 
 __all__ = ["DEFAULT_PATHS", "analyse", "planned_runs"]
@@ -84,7 +84,8 @@ def analyse(
     chosen = uncertain_inputs(scn, inputs)
     if not chosen:
         raise ConfigError(scn.scenario.name or "scenario", "", "no uncertain inputs: every (D) parameter is a fixed value")
-    runner = Runner(scn, paths, seed, block_size, threads, progress)
+    deal = m.name in DEAL_IMPACT_METRICS  # the deal-impact metrics: every path also without the deal
+    runner = Runner(scn, paths, seed, block_size, threads, progress, deal_impact=deal)
     base = runner.values((), correlation_targets(m))
     baseline = m.estimate(base["metric"])
     corr = rank_correlations(scn, seed, paths, runner.block_size, chosen, base, m) if correlations else None
@@ -92,7 +93,7 @@ def analyse(
     sweeps = sweep(runner, m, chosen, percentiles, low, high)
     sob = None
     if sobol:
-        sr = Runner(scn, sobol_paths, seed, runner.block_size, threads, progress)
+        sr = Runner(scn, sobol_paths, seed, runner.block_size, threads, progress, deal_impact=deal)
         sob = sobol_analysis(sr, m, chosen, sobol, n_boot=bootstrap)
         runner.runs += sr.runs
     return SensitivityResult(

@@ -13,7 +13,8 @@ from sim.model import (
     money_keys,
     uncertain_parameters,
 )
-from sim.present.formatting import money
+from sim.model.labels import key_unit, parameter_label
+from sim.present.formatting import money, percent
 
 __all__ = ["Input", "uncertain_inputs"]
 
@@ -64,7 +65,12 @@ class Input:
             return "never" if value == 0 else ("always" if value == 1 else f"p={value:g}")
         if self.money:
             return money(value, minus="-")  # terminal text: ASCII
-        return f"{value:.3g}"
+        return percent(value, minus="-") if key_unit(self.key) == "percent" else f"{value:.3g}"
+
+    @property
+    def label(self) -> str:
+        """The input's name for people (``sim.model.labels.parameter_label``)."""
+        return parameter_label(self.key)
 
     def describe(self) -> str:
         return f"Bernoulli(p={self.p:g})" if self.bernoulli else str(self.dist)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.present.formatting import money, percent
+from sim.model.labels import factor_label, key_unit, parameter_label
+from sim.present.formatting import MINUS, money, percent
 from sim.present.style import (
     FIGSIZE,
     PALETTE,
@@ -76,10 +77,13 @@ def _unit(metric: dict) -> str:
     return {"probability": "probability, %", "share": "share, %"}.get(metric["unit"], "USD")
 
 
-def _value(v: float, is_money: bool, bernoulli: bool) -> str:
+def _value(v: float, is_money: bool, bernoulli: bool, key: str = "") -> str:
+    """The value an input is held at, as the report writes it (money, percent or a plain number)."""
     if bernoulli:
         return "never" if v == 0 else ("always" if v == 1 else f"{v:g}")
-    return money(v) if is_money else f"{v:.3g}"
+    if is_money:
+        return money(v)
+    return percent(v) if key_unit(key) == "percent" else f"{v:.3g}".replace("-", MINUS)
 
 
 def _show(x: float, metric: dict) -> str:
@@ -116,7 +120,8 @@ def tornado(res: dict, ax=None, top: int = TOP):
     labels = []
     for r in rows:
         is_money, bern = _is_money(r), _is_bernoulli(r)
-        labels.append(f"{r['key']}\n{_value(r['low_value'], is_money, bern)} / {_value(r['high_value'], is_money, bern)}")
+        ends = f"{_value(r['low_value'], is_money, bern, r['key'])} / {_value(r['high_value'], is_money, bern, r['key'])}"
+        labels.append(f"{parameter_label(r['key'])}\n{ends}")
     ax.set_yticks(y)
     ax.set_yticklabels(labels, fontsize=7.5)
     from matplotlib.lines import Line2D
@@ -133,10 +138,11 @@ def tornado(res: dict, ax=None, top: int = TOP):
     ax.grid(False, axis="y")
     ax.set_xlabel(m["label"])
     ax.set_title(f"Tornado: {m['label']}, {_unit(m)}")
-    ax.legend(handles=handles, loc="lower right", fontsize=7.5, framealpha=0.9, frameon=True, edgecolor="#cccccc")
+    # below the axes, over no bar or whisker
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=7.5)
     if len(res["tornado"]) > top:
-        ax.text(1.0, -0.02, f"{len(res['tornado']) - top} smaller inputs not shown", transform=ax.transAxes,
-                ha="right", va="top", fontsize=7, color="#555555")
+        ax.text(1.0, 1.01, f"{len(res['tornado']) - top} smaller inputs not shown", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7, color="#555555")
     return fig, ax
 
 
@@ -161,11 +167,11 @@ def spider(res: dict, ax=None, lines: int = SPIDER_LINES):
             i0, i1 = (never or always)[0], (always or never)[0]
             xs = [0, jump, jump, 100]
             ax.fill_between(xs, [lo[i0]] * 2 + [lo[i1]] * 2, [hi[i0]] * 2 + [hi[i1]] * 2, color=colour, alpha=0.10, linewidth=0)
-            ax.plot(xs, [est[i0]] * 2 + [est[i1]] * 2, color=colour, linestyle=ls, label=r["key"])
+            ax.plot(xs, [est[i0]] * 2 + [est[i1]] * 2, color=colour, linestyle=ls, label=parameter_label(r["key"]))
             ax.plot(x, est, color=colour, linestyle="none", marker="o")
         else:
             ax.fill_between(x, lo, hi, color=colour, alpha=0.10, linewidth=0)
-            ax.plot(x, est, color=colour, linestyle=ls, marker="o", label=r["key"])
+            ax.plot(x, est, color=colour, linestyle=ls, marker="o", label=parameter_label(r["key"]))
     base = res["baseline"]["estimate"]
     ax.axhline(base, color=C_BASE, linewidth=1.0, linestyle=":", label="baseline (all inputs random)")
     pcts = res["spider_percentiles"]
@@ -200,7 +206,7 @@ def sobol(res: dict, ax=None, top: int = TOP):
         ax.errorbar(v, y + off, xerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="none",
                     ecolor="#333333", elinewidth=0.8, capsize=2)
     ax.set_yticks(y)
-    ax.set_yticklabels([r["factor"] for r in rows], fontsize=7.5)
+    ax.set_yticklabels([factor_label(r["factor"]) for r in rows], fontsize=7.5)
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.grid(True, axis="x")
     ax.grid(False, axis="y")

@@ -18,6 +18,7 @@ from sim.analysis.sensitivity.plots import save_figures
 from sim.analysis.sensitivity.sobol import SobolResult
 from sim.engine.measures import Estimate, Measure
 from sim.files import write_atomic
+from sim.model.labels import factor_label, parameter_label
 from sim.present.formatting import money, percent
 
 __all__ = ["SensitivityResult", "RESULT_FILE", "formatter", "delta"]
@@ -178,7 +179,7 @@ class SensitivityResult:
         ]
         for s in self.sweeps[:top]:
             lo, hi = s.swing_ci95
-            out.append(f"| `{s.input.key}` | {s.input.show(s.low_value)} / {s.input.show(s.high_value)} | "
+            out.append(f"| {s.input.label} | {s.input.show(s.low_value)} / {s.input.show(s.high_value)} | "
                        f"{show(s.low.estimate)} -> {show(s.high.estimate)} | {delta(m, s.swing)} "
                        f"({delta(m, lo, unit=False)} - {delta(m, hi, unit=False)}) |")
         if figures_dir is not None:
@@ -187,7 +188,7 @@ class SensitivityResult:
         if c is not None:
             out += ["", "| input | rank corr. with min cash | share | with breach | share |", "|---|---|---|---|---|"]
             for i in np.argsort([-x for x in c.contribution["min_cash"]], kind="stable")[:top]:
-                out.append(f"| `{c.keys[i]}` | {_rho(c.rho['min_cash'][i])} | {c.contribution['min_cash'][i]:.0%} | "
+                out.append(f"| {parameter_label(c.keys[i])} | {_rho(c.rho['min_cash'][i])} | {c.contribution['min_cash'][i]:.0%} | "
                            f"{_rho(c.rho['breach'][i])} | {c.contribution['breach'][i]:.0%} |")
         if self.sobol is not None:
             d = self.sobol.to_dict()
@@ -196,7 +197,7 @@ class SensitivityResult:
                     "| factor | first order (95% CI) | total order (95% CI) |", "|---|---|---|"]
             for i in np.argsort([-(r["ST"] or 0) for r in d["rows"]], kind="stable")[:top]:
                 r = d["rows"][i]
-                out.append(f"| `{r['factor']}` | {_ix(r['S1'], r['S1_ci95'])} | {_ix(r['ST'], r['ST_ci95'])} |")
+                out.append(f"| {factor_label(r['factor'])} | {_ix(r['S1'], r['S1_ci95'])} | {_ix(r['ST'], r['ST_ci95'])} |")
             if figures_dir is not None:
                 out += ["", f"![Sobol indices]({figures_dir}/sobol.png)"]
         return "\n".join(out) + "\n"
@@ -215,12 +216,12 @@ class SensitivityResult:
             f"Tornado: input held at P{self.low:g} / P{self.high:g}, largest swing first",
         ]
         rows = self.sweeps[:top]
-        width = max([len(s.input.key) for s in rows] + [5])
+        width = max([len(s.input.label) for s in rows] + [5])
         for s in rows:
             held = f"{s.input.show(s.low_value)} / {s.input.show(s.high_value)}"
             lo, hi = s.swing_ci95
             lines.append(
-                f"  {s.input.key.ljust(width)}  {held:>17}  {show(s.low.estimate):>9} -> {show(s.high.estimate):<9}"
+                f"  {s.input.label.ljust(width)}  {held:>17}  {show(s.low.estimate):>9} -> {show(s.high.estimate):<9}"
                 f"  swing {delta(m, s.swing)} [{delta(m, lo, unit=False)}, {delta(m, hi, unit=False)}]"
             )
         if len(self.sweeps) > top:
@@ -234,7 +235,7 @@ class SensitivityResult:
             for i in order:
                 r1, r2 = c.rho["min_cash"][i], c.rho["breach"][i]
                 lines.append(
-                    f"  {c.keys[i].ljust(width)}  {_rho(r1):>9} {c.contribution['min_cash'][i]:>6.0%}  "
+                    f"  {parameter_label(c.keys[i]).ljust(width)}  {_rho(r1):>9} {c.contribution['min_cash'][i]:>6.0%}  "
                     f"{_rho(r2):>7} {c.contribution['breach'][i]:>6.0%}"
                 )
         s = self.sobol
@@ -243,7 +244,7 @@ class SensitivityResult:
             lines.append("")
             lines.append(f"Sobol indices of {m.label}: N = {s.n}, {s.paths:,} paths per run, {s.runs:,} runs; "
                          f"Monte Carlo noise {_share(s.noise_share)} of the variance")
-            names = s.names
+            names = [factor_label(x) for x in s.names]
             w2 = max([len(x) for x in names] + [6])
             lines.append(f"  {'factor'.ljust(w2)}  {'first order':>20}  {'total order':>20}")
             order = np.argsort([-(r['ST'] or 0) for r in d["rows"]], kind="stable")[:top]

@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from sim.engine.measures import Frame, Measure
+from sim.engine.paired import deal_path_values
 from sim.engine.per_path import measure_values, path_values
 from sim.engine.simulate import DEFAULT_BLOCK_SIZE
 from sim.model import load_scenario
@@ -40,7 +41,7 @@ class Runner:
     """
 
     def __init__(self, scenario, paths: int, seed: int = 0, block_size: int | None = None, threads: int | None = None,
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None, deal_impact: bool = False):
         if paths < 2:
             raise ValueError("paths must be at least 2")
         if seed < 0:
@@ -53,6 +54,7 @@ class Runner:
             raise ValueError("block size must be at least 1")
         self.threads = max(1, threads or os.cpu_count() or 1)
         self.progress = progress
+        self.deal_impact = deal_impact  # [v2] every path also without the deal (sim.engine.paired): deal-impact metrics
         self.runs = 0
         self._lock = threading.Lock()
 
@@ -69,7 +71,8 @@ class Runner:
 
     def values(self, overrides: Sequence[str], fn: Callable[[dict, Frame], dict]) -> dict[str, np.ndarray]:
         """Per-path values of the variant: ``fn(outputs, frame)`` on each block, concatenated (name -> (paths,))."""
-        return self._counted(path_values(self.variant(overrides), self.seed, self.paths, self.block_size, fn))
+        values = deal_path_values if self.deal_impact else path_values
+        return self._counted(values(self.variant(overrides), self.seed, self.paths, self.block_size, fn))
 
     def metric(self, overrides: Sequence[str], metric: Measure) -> np.ndarray:
         """Per-path values (paths,) of ``metric`` for the variant."""

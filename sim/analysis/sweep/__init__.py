@@ -58,7 +58,7 @@ from sim.analysis.sweep.run import (
     run_cells,
     run_sweep,
 )
-from sim.analysis.sweep.tables import load_table, write_table
+from sim.analysis.sweep.tables import format_table, load_table, write_table
 from sim.analysis.sweep.targets import (
     LABELS,
     OPERATORS,
@@ -113,4 +113,5 @@ __all__ = [
     "table_rows",
     "write_plots",
     "write_table",
+    "format_table",
 ]

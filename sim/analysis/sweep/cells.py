@@ -14,6 +14,8 @@ from typing import Any, Sequence
 
 from sim.analysis.sweep.design import Design, source_error
 from sim.analysis.sweep.targets import COLUMNS
+from sim.engine.measures import DEAL_MEASURES
+from sim.engine.paired import check_deal
 from sim.model import ConfigError, load_scenario, scenario_hash, scenario_to_dict
 from sim.model.overrides import SOURCE as OVERRIDES_SOURCE
 
@@ -27,11 +29,14 @@ class Cell:
     scenario: Any
     key: str
     resolved: dict[str, Any]
+    deal_impact: bool = False  # [v2] also run without the deal (sim.engine.paired): the deal-impact metrics
 
 
-def cell_key(scenario, seed: int, paths: int, block_size: int, quantiles: str) -> str:
-    """The hash that names a cell's result: resolved config, seed, paths, block size, quantile method."""
+def cell_key(scenario, seed: int, paths: int, block_size: int, quantiles: str, deal_impact: bool = False) -> str:
+    """The hash that names a cell's result: resolved config, seed, paths, block size, quantile method (and deal impact)."""
     ident = {"config": scenario_hash(scenario), "seed": seed, "paths": paths, "block_size": block_size, "quantiles": quantiles}
+    if deal_impact:  # absent otherwise: cells of earlier sweeps keep their keys
+        ident["deal_impact"] = True
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -58,8 +63,9 @@ def _column_value(value: Any, text: str) -> Any:
     return text  # a distribution or table: keep what was written
 
 
-def prepare_cells(config, design: Design, overrides: Sequence[str], seed: int, paths: int, block_size: int, quantiles: str) -> list[Cell]:
-    """Load and validate every cell's scenario (before anything runs).
+def prepare_cells(config, design: Design, overrides: Sequence[str], seed: int, paths: int, block_size: int, quantiles: str,
+                  deal_impact: bool = False) -> list[Cell]:
+    """Load and validate every cell's scenario (before anything runs); ``deal_impact``: cells also run without the deal.
 
     Raises
     ------
@@ -83,14 +89,17 @@ def prepare_cells(config, design: Design, overrides: Sequence[str], seed: int, p
             raise
         d = scenario_to_dict(scn)
         resolved = {k: _column_value(resolved_value(d, k), v) for k, v in values.items()}
-        out.append(Cell(i, dict(values), scn, cell_key(scn, seed, paths, block_size, quantiles), resolved))
+        if deal_impact:
+            check_deal(scn)
+        key = cell_key(scn, seed, paths, block_size, quantiles, deal_impact)
+        out.append(Cell(i, dict(values), scn, key, resolved, deal_impact))
     return out
 
 
 def summary_row(summary: dict) -> dict:
     """The table's metric columns from a run summary: each measure of ``COLUMNS``, probabilities with ``_lo`` / ``_hi``."""
     row: dict[str, Any] = {}
-    for m in COLUMNS:
+    for m in COLUMNS + (DEAL_MEASURES if "deal_impact" in summary else ()):
         row[m.name] = m.from_summary(summary)
         ci = m.ci95_from_summary(summary)
         if ci is not None:

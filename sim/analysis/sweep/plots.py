@@ -20,7 +20,10 @@ import numpy as np
 from sim.analysis.sweep.design import Design
 from sim.analysis.sweep.layout import HEATMAP_PNG, LINES_PNG
 from sim.analysis.sweep.targets import LABELS, PROBABILITIES, Target
+from sim.engine.measures import MEASURES
 from sim.files import write_bytes_atomic
+from sim.model.labels import key_unit, parameter_label
+from sim.present.formatting import quantity
 from sim.present.style import style
 
 
@@ -75,31 +78,45 @@ def heatmap(table, x: str, y: str, metric: str = "p_cash_breach", target: Target
         rows[(i, j)] = row
     fig, ax = _figure(ax, (1.6 + 0.9 * len(xs), 1.4 + 0.6 * len(ys)))
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap="magma_r", vmin=0.0, vmax=max(1e-9, float(np.nanmax(grid))) if metric in PROBABILITIES else None)
-    fig.colorbar(image, ax=ax, label=LABELS.get(metric, metric))
-    ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    unit = _metric_unit(metric)
+    fig.colorbar(image, ax=ax, label=LABELS.get(metric, metric), format=_formatter(unit) if unit else None)
+    ax.set_xticks(range(len(xs)), [_tick(v, x) for v in xs])
+    ax.set_yticks(range(len(ys)), [_tick(v, y) for v in ys])
+    ax.set_xlabel(parameter_label(x))
+    ax.set_ylabel(parameter_label(y))
+
     ax.grid(False)
     if len(xs) * len(ys) <= 225:
         top = np.nanmax(grid) if np.isfinite(grid).any() else 1.0
         for (i, j), row in rows.items():
-            ax.text(j, i, f"{row[metric]:.3g}", ha="center", va="center", fontsize=8, color="white" if row[metric] > 0.55 * top else "black")
+            ax.text(j, i, quantity(row[metric], unit, minus="-") if unit else f"{row[metric]:.3g}", ha="center", va="center", fontsize=8, color="white" if row[metric] > 0.55 * top else "black")
     if target is not None:
         for (i, j), row in rows.items():
             if target.met(row):
                 sure = target.surely(row)
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="tab:cyan", linewidth=2.5, linestyle="-" if sure else "--"))
-        ax.set_title(f"{LABELS.get(metric, metric)}\noutlined: {target}\n(dashed: its 95% CI reaches past it)", fontsize=9)
+        ax.set_title(f"{LABELS.get(metric, metric)}\noutlined: {target.describe()}\n(dashed: its 95% CI reaches past it)", fontsize=9)
     else:
         ax.set_title(LABELS.get(metric, metric), fontsize=10)
     return fig, ax
 
 
-def _tick(v) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
+def _tick(v, key: str = "") -> str:
+    """A swept value for an axis: money, percent or a plain number by the key's unit."""
+    if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+        return quantity(float(v), key_unit(key), minus="-")
     return str(v)
+
+
+def _metric_unit(metric: str) -> str | None:
+    m = MEASURES.get(metric)
+    return m.unit if m is not None else None
+
+
+def _formatter(unit: str):
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: quantity(v, unit, minus="-"))
 
 
 @_styled
@@ -119,18 +136,25 @@ def line_plot(table, x: str, metrics: Sequence[str] = ("p_cash_breach",), by: st
             pos = part[x].to_numpy(float) if numeric else np.array([xs.index(v) for v in part[x]], dtype=float)
             order = np.argsort(pos, kind="stable")
             pos, part = pos[order], part.iloc[order]
-            label = LABELS.get(metric, metric) if by is None else f"{by} = {_tick(value)}"
+            label = LABELS.get(metric, metric) if by is None else f"{parameter_label(by)} = {_tick(value, by)}"
             if by is not None and len(metrics) > 1:
                 label = f"{LABELS.get(metric, metric)}, {label}"
             (line,) = ax.plot(pos, part[metric], marker="o", markersize=3, label=label)
             if metric + "_lo" in part:
                 ax.fill_between(pos, part[metric + "_lo"], part[metric + "_hi"], color=line.get_color(), alpha=0.2, linewidth=0)
     if not numeric:
-        ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
+        ax.set_xticks(range(len(xs)), [_tick(v, x) for v in xs])
+    else:
+        unit = key_unit(x)
+        if unit != "number":
+            ax.xaxis.set_major_formatter(_formatter(unit))
+    units = {_metric_unit(m) for m in metrics}
+    if len(units) == 1 and units <= {"money", "probability", "share"}:
+        ax.yaxis.set_major_formatter(_formatter(units.pop()))
     if target is not None and target.metric in metrics:
-        ax.axhline(target.value, color="grey", linestyle=":", linewidth=1, label=f"target {target}")
-    ax.set_xlabel(x)
-    ax.set_ylabel("probability (95% CI bands)" if all(m in PROBABILITIES for m in metrics) else ", ".join(metrics))
+        ax.axhline(target.value, color="grey", linestyle=":", linewidth=1, label=f"target: {target.describe()}")
+    ax.set_xlabel(parameter_label(x))
+    ax.set_ylabel("probability (95% CI bands)" if all(m in PROBABILITIES for m in metrics) else ", ".join(LABELS.get(m, m) for m in metrics))
     ax.legend(fontsize=8)
     return fig, ax
 

@@ -25,9 +25,11 @@ from sim.analysis.sweep.layout import CELLS_DIR, MANIFEST_FILE
 from sim.analysis.sweep.plots import write_plots
 from sim.analysis.sweep.tables import write_table
 from sim.analysis.sweep.targets import Target
+from sim.engine.measures import DEAL_IMPACT_METRICS
 from sim.engine import (
     simulate,  # the module, so run_blocks is looked up at call time (tests wrap it)
 )
+from sim.engine.paired import PairedSimulation
 from sim.engine.results import Result, jsonable, summarize
 from sim.files import write_atomic
 
@@ -145,11 +147,20 @@ def run_cells(
                 with lock:
                     progress(n / paths)
 
-        data = simulate.run_blocks(
-            cell.scenario, paths, seed, block_size=block_size, record_steps=False, quantiles=quantiles,
-            progress=blocks_done, executor=executor if remote else simulate.ThreadExecutor(cell_threads),
-        )
-        summary = json.loads(Result(summarize(data)).to_json())  # exactly what a reused cell reads back
+        pool = executor if remote else simulate.ThreadExecutor(cell_threads)
+        if cell.deal_impact:  # every path also without the deal, same draws (sim.engine.paired)
+            paired = PairedSimulation(cell.scenario, seed, block_size, False, quantiles, paths, None, pool)
+            paired.advance(simulate.block_sizes(paths, block_size), blocks_done)
+            data = paired.data()
+        else:
+            data = simulate.run_blocks(
+                cell.scenario, paths, seed, block_size=block_size, record_steps=False, quantiles=quantiles,
+                progress=blocks_done, executor=pool,
+            )
+        summary = summarize(data)
+        if cell.deal_impact:
+            summary["deal_impact"] = paired.deal_impact()
+        summary = json.loads(Result(summary).to_json())  # exactly what a reused cell reads back
         if folder is not None:
             record = {"key": cell.key, "index": cell.index, "values": cell.values, "resolved": cell.resolved, "summary": summary}
             _write_json_atomic(folder / f"{cell.key}.json", record)
@@ -259,20 +270,26 @@ def run_sweep(
     t0 = time.perf_counter()
     block_size = block_size or simulate.DEFAULT_BLOCK_SIZE
     folder = Path(out)
-    cells = prepare_cells(config, design, overrides, seed, paths, block_size, quantiles)
+    deal = target is not None and target.metric in DEAL_IMPACT_METRICS
+    cells = prepare_cells(config, design, overrides, seed, paths, block_size, quantiles, deal_impact=deal)
     folder.mkdir(parents=True, exist_ok=True)
     cells_dir = folder / CELLS_DIR
     done = [False] * len(cells)
     counts = {"computed": 0, "reused": 0}
 
+    manifest_lock = threading.Lock()  # cells may finish on several threads
+
+    def save_manifest(status):
+        with manifest_lock:
+            _write_json_atomic(folder / MANIFEST_FILE, manifest(config, design, overrides, paths, seed, block_size, quantiles, target, cells, done, status))
+
     def record(cell, summary, computed):
         done[cell.index] = True
         counts["computed" if computed else "reused"] += 1
+        if computed:  # after each finished cell: even after SIGKILL, cells_done is true up to the last one
+            save_manifest("running")
         if on_cell is not None:
             on_cell(cell, summary, computed)
-
-    def save_manifest(status):
-        _write_json_atomic(folder / MANIFEST_FILE, manifest(config, design, overrides, paths, seed, block_size, quantiles, target, cells, done, status))
 
     save_manifest("running")
     try:

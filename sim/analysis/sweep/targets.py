@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 
 from sim.analysis.sweep.design import parse_quantity
-from sim.engine.measures import MEASURES, Measure
+from sim.engine.measures import DEAL_IMPACT_METRICS, MEASURES, Measure
 from sim.model import ConfigError, ParameterError
+from sim.present.formatting import MINUS, quantity
 
 # The table's metric columns: the measures a run's summary holds under their own
 # name (not aliases such as min_cash_median, which is min_cash_p50), in the
@@ -46,6 +47,13 @@ class Target:
 
     def __str__(self) -> str:
         return f"{self.metric}{self.op}{self.value:g}"
+
+    def describe(self, ascii: bool = False) -> str:
+        """The target for people: ``P(cash < floor) ≤ 5.00%``, ``Minimum cash, 5th percentile ≥ $100M``
+        (``ascii``: ``<=`` and a plain minus, for the terminal)."""
+        m = MEASURES[self.metric]
+        op = self.op if ascii else {"<=": "≤", ">=": "≥"}.get(self.op, self.op)
+        return f"{m.short_label} {op} {quantity(self.value, m.unit, minus='-' if ascii else MINUS)}"
 
     def met(self, row: dict) -> bool:
         """Whether the row's estimate meets the target."""
@@ -88,7 +96,8 @@ def parse_target(text: str, source: str = "target") -> Target:
     if not m:
         raise error(f"cannot read {text!r}: expected METRIC OP VALUE with OP one of <=, <, >=, > (e.g. 'p_cash_breach<=0.05')")
     metric, op, value_text = m.groups()
-    known = metric_names()
+    # and the deal-impact metrics: a sweep or solve with such a target runs its cells with and without the deal
+    known = metric_names() + list(DEAL_IMPACT_METRICS)
     if metric not in known:
         raise error(f"unknown metric {metric!r} (known: {', '.join(known)})")
     try:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from sim.engine.kernel.commitments import BOTH, K_PAID, settle_contract_year
+from sim.engine.kernel.commitments import BOTH, K_PAID, N_COM_FIELDS, settle_contract_year
 from sim.engine.kernel.compile import (
     AI_ON, CAPEX, CASH0, DELAY, DRIFT, ELASTICITY, FIXED_GROWTH, G0, GBAR,
     NONCASH, RATE, REVENUE0, SHIFT, SHOCK, SPEND0, TAX, UPLIFT, VAR_SHARE, WORKING_CAPITAL,
@@ -97,7 +97,7 @@ def draw_events(m, rng, n):
     capacity = int(1.25 * expected * n) + 64
     step = np.empty(capacity, dtype=np.int64)
     size = np.empty(capacity, dtype=np.float64)
-    total = 0
+    total = np.int64(0)  # not a literal 0: numba would compile _reserve and fill_sizes for Literal[int](0) too
     for e in range(n_proc):
         first = total
         start[e, 0] = first
@@ -209,8 +209,9 @@ def simulate_block(
     series : float64 array (S, n) or (S, 0), output
         Every path's values, series by series, when it has n columns: row 0
         min cash; then per-year fields (``F_*``) at ``1 + field * Y + year``;
-        then, if S > 1 + 10 Y, Cash_k per step.  USD millions (margins as
-        fractions).
+        then, if S > 1 + 10 Y + J, Cash_k per step; last, for each of the J =
+        ``m.n_commitments`` commitments, its total shortfall paid over the
+        horizon.  USD millions (margins as fractions).
     first_breach : int64 array (n,), output
         First step k (1-based) with Cash_k < floor; 0 if none.
     log_weight : float64 array (n,), output
@@ -237,16 +238,17 @@ def simulate_block(
         current prices (sum V_k P_k dt) and after silicon savings
         (sum V_k P_k E_k dt): with the bill after discount they split the bill's
         change into usage, price, silicon and discount.
-    com_sums : float64 array (3, J, Y), accumulated
+    com_sums : float64 array (4, J, Y), accumulated
         Per commitment j (the ``m.n_commitments`` real ones) and fiscal year:
         sums over paths of the shortfall paid, the spend steered onto the
-        contract and the minimum deferred to the next contract year
-        (``K_PAID``, ``K_STEERED``, ``K_DEFERRED``), each in the fiscal year of
+        contract, the minimum deferred to the next contract year and the usage
+        counted at the settlement (``K_PAID``, ``K_STEERED``, ``K_DEFERRED``,
+        ``K_USAGE``), each in the fiscal year of
         its settlement step.  USD millions.
     com_counts : int64 array (J, Y + 1), accumulated
         Paths paying a shortfall on commitment j in fiscal year y; in column
         Y, paths paying one in any year.
-    com_series : float64 array (3, J, Y, n) or (3, J, Y, 0), output
+    com_series : float64 array (4, J, Y, n) or (4, J, Y, 0), output
         Every path's values of ``com_sums`` when it has n entries.
     """
     # Unpack the Model once: arrays read from the tuple inside the loops would
@@ -283,7 +285,8 @@ def simulate_block(
     n_cash_ev = cash_event_step.shape[0]
     keep_com = com_series.shape[3] > 0
     n_series = sums.shape[0]
-    record_steps = n_series > 1 + N_FIELDS * Y
+    com_col = n_series - n_real  # the last n_real columns: each commitment's total shortfall paid
+    record_steps = com_col > 1 + N_FIELDS * Y
     keep_series = series.shape[1] > 0
     sketching = counts.shape[0] > 0
     step_col = 1 + N_FIELDS * Y
@@ -325,7 +328,7 @@ def simulate_block(
     used = np.zeros((n_com, P))  # usage U counted toward the minimum since the last settlement
     carry = np.zeros((n_com, P))  # minimum deferred from the last contract year, D_{y-1}
     toward = np.zeros((n_com, P))  # "both": sum of U_y + S_y + P_y toward the term total
-    com_vals = np.zeros((3, n_com, Y, P))
+    com_vals = np.zeros((N_COM_FIELDS, n_com, Y, P))
     com_any = np.empty(P, dtype=np.bool_)
     list_bill = np.zeros(P)  # G_k
     adjust = np.zeros(P)
@@ -610,6 +613,12 @@ def simulate_block(
                         acc[a, i] = 0.0
 
         # ---- per-path results of the chunk
+        for j in range(n_real):  # total shortfall paid on commitment j over the horizon (for its quantiles)
+            for i in range(p):
+                values[i, com_col + j] = 0.0
+            for yy in range(Y):
+                for i in range(p):
+                    values[i, com_col + j] += com_vals[K_PAID, j, yy, i]
         for i in range(p):
             col = c0 + i
             values[i, 0] = lowest[i]
@@ -636,7 +645,7 @@ def simulate_block(
         for j in range(n_real):  # per-commitment results, summed path by path as ``sums`` is
             com_any[:p] = False
             for yy in range(Y):
-                for f in range(3):
+                for f in range(N_COM_FIELDS):
                     for i in range(p):
                         com_sums[f, j, yy] += com_vals[f, j, yy, i]
                 for i in range(p):
@@ -644,7 +653,7 @@ def simulate_block(
                         com_counts[j, yy] += 1
                         com_any[i] = True
                 if keep_com:
-                    for f in range(3):
+                    for f in range(N_COM_FIELDS):
                         for i in range(p):
                             com_series[f, j, yy, c0 + i] = com_vals[f, j, yy, i]
             for i in range(p):

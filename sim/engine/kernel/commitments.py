@@ -19,7 +19,8 @@ from sim.model.contracts import contract_years, term_steps
 ANNUAL, TERM, BOTH = 0, 1, 2
 RULES = {"annual": ANNUAL, "term": TERM, "both": BOTH}
 # Per-commitment fields (rows of the kernel's ``com_vals``, ``com_sums`` and ``com_series``).
-K_PAID, K_STEERED, K_DEFERRED = range(3)
+K_PAID, K_STEERED, K_DEFERRED, K_USAGE = range(4)
+N_COM_FIELDS = 4
 
 
 class Commitments(NamedTuple):
@@ -111,7 +112,8 @@ def settle_contract_year(j, y, p, c0, theta, minimum, defer_cap, steer_col, both
     with M the counted years' minimums and U their usage (D = 0).  Under
     "both" the year's U + S + P count toward the term total, topped up at the
     ``final`` settlement.  Paid amounts join the step's bill (``cloud``) and
-    shortfall (``short``); paid, steered and deferred go to ``com_vals``.
+    shortfall (``short``); paid, steered, deferred and the usage U counted at
+    this settlement go to ``com_vals``.
     With g = 0 and r = 0 this is v1's max(0, M - U), operation for operation.
     """
     for i in range(p):
@@ -132,3 +134,4 @@ def settle_contract_year(j, y, p, c0, theta, minimum, defer_cap, steer_col, both
         com_vals[K_PAID, j, y, i] = paid
         com_vals[K_STEERED, j, y, i] = steered
         com_vals[K_DEFERRED, j, y, i] = deferred
+        com_vals[K_USAGE, j, y, i] = u

@@ -288,6 +288,8 @@ def compile_model(scenario) -> tuple[Model, Layout, np.ndarray]:
     debt_due = np.zeros((len(debts), K))
     issued_cash = np.zeros(K)
     for j, d in enumerate(debts):
+        if d.maturity < info.start - 1e-9:
+            continue  # matured before the horizon (MODEL.md section 6): no coupon, no repayment, no check
         k_mat = maturity_step(d.maturity, info.start, n)  # 1-based, may exceed K
         k_issued = 0  # interest accrues after this step: 0 = outstanding before the horizon (v1)
         if d.issued is not None and d.issued > info.start:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numba
 
-__all__ = ["CACHE", "CACHE_FOLDER", "njit", "private_folder", "user_cache_folder"]
+__all__ = ["CACHE", "CACHE_FOLDER", "is_cold", "njit", "private_folder", "user_cache_folder"]
 
 
 def writable(folder: Path) -> bool:
@@ -102,3 +102,21 @@ def njit(*args, **kwargs):
     kwargs.setdefault("nogil", True)
     kwargs.setdefault("cache", CACHE)
     return numba.njit(*args, **kwargs)
+
+
+def is_cold(dispatcher) -> bool:
+    """Whether calling ``dispatcher`` (an ``njit`` function) will compile it, not load it.
+
+    Cheap: it reads the function's small cache index (``*.nbi``, a few KB),
+    which numba only honours when its source stamp (mtime, size) matches the
+    source file.  False once the function has run in this process.
+    """
+    if getattr(dispatcher, "signatures", None):
+        return False
+    cache = getattr(dispatcher, "_cache", None)
+    if not CACHE or cache is None:
+        return True
+    try:  # numba's private cache API; anything unexpected counts as cold (only a message depends on it)
+        return not cache._cache_file._load_index()
+    except Exception:  # pragma: no cover - depends on numba's internals
+        return True

@@ -24,7 +24,10 @@ def sample(dist, rng: np.random.Generator, n: int, out: np.ndarray | None = None
     values = np.asarray([values or [0.0]], dtype=np.float64)
     cumw = np.asarray([cumw or [1.0]], dtype=np.float64)
     out = np.empty(n) if out is None else out
-    fill_sizes(rng, code, par[0], par[1], par[2], par[3], values, cumw, 0, values.shape[1], out, 0, n)
+    # One signature for every family (the kernel's): float parameters, int64 counts; the encoded
+    # parameters mix ints and floats, and each mix would compile fill_sizes anew (seconds each).
+    p0, p1, p2, p3 = (float(x) for x in par[:4])
+    fill_sizes(rng, np.int64(code), p0, p1, p2, p3, values, cumw, np.int64(0), np.int64(values.shape[1]), out, np.int64(0), np.int64(n))
     return out
 
 

@@ -133,14 +133,16 @@ class DebtTerms:
 
 
 def debt_terms(d, start: int, n: int, K: int) -> DebtTerms | None:
-    """The schedule of one debt, None for one issued past the horizon (ignored).
+    """The schedule of one debt, None for one ignored: issued past the horizon or matured before it.
 
-    The maturity step is the first k with start + t_k >= maturity - 1e-9, at
-    least step 1 (a debt maturing before the horizon repays in step 1, as in
-    v1 and the golden files).  Issued inside the horizon (after
-    ``scenario.start``): principal received in the issue step, interest in the
-    steps after it.
+    The maturity step is the first k with start + t_k >= maturity - 1e-9.  A
+    debt maturing before ``scenario.start`` has no coupon, no repayment and no
+    principal check (MODEL.md section 6; v1 repaid it in step 1).  Issued
+    inside the horizon (after ``scenario.start``): principal received in the
+    issue step, interest in the steps after it.
     """
+    if float(d.maturity) < start - DATE_TOL:
+        return None  # matured before the horizon
     t = start + np.arange(1, K + 1) / n
     due = np.nonzero(t >= float(d.maturity) - DATE_TOL)[0]
     mstep = int(due[0]) if due.size else None

@@ -32,7 +32,7 @@ YEAR_KEYS = (
 #: Per-commitment, per-fiscal-year outputs, each of shape (n, J, Y): shortfall
 #: paid, spend steered onto the contract, and the amount rolled over (deferred)
 #: to the next contract year, booked in the fiscal year of the step they happen in.
-COMMITMENT_KEYS = ("shortfall_by_commitment", "steered_by_commitment", "deferred_by_commitment")
+COMMITMENT_KEYS = ("shortfall_by_commitment", "steered_by_commitment", "deferred_by_commitment", "usage_by_commitment")
 
 
 class _Contract:
@@ -59,20 +59,22 @@ class _Contract:
         return c
 
     def settle(self, k: int):
-        """(paid, steered, deferred) at step ``k`` (arrays (m,) or None: nothing settles)."""
+        """(paid, steered, deferred, usage counted) at step ``k`` (arrays (m,) or None: nothing settles)."""
         t = self.terms
         if k not in t.settle_at and k != t.last_settlement:
             return None
-        paid = steered = deferred = None
+        paid = steered = deferred = used = None
         if t.shortfall == "term":
             if k == t.last_settlement:
                 gap = np.maximum(0.0, self.term_min - self.term_usage)
                 paid = np.maximum(0.0, self.term_min - self.term_usage - self.steer * self.term_min)
                 steered = np.minimum(gap, self.steer * self.term_min)
+                used = self.term_usage
         else:  # annual floors ("annual" and "both")
             i = t.settle_at[k]
             cy = t.years[i]
             q = np.maximum(0.0, cy.minimum + self.carried - self.year_usage)
+            used = self.year_usage
             steered = np.minimum(q, self.steer * cy.minimum)
             owed = q - steered
             nxt = i + 1 < len(t.years) and t.years[i + 1].counted
@@ -83,7 +85,7 @@ class _Contract:
             if t.shortfall == "both" and t.all_counted and k == t.last_settlement:
                 paid = paid + np.maximum(0.0, t.total - self.credited)
         self.year_usage = np.zeros_like(self.year_usage)
-        return paid, steered, deferred
+        return paid, steered, deferred, used
 
 
 def simulate_paths(scn: Scenario, g: Grid, p: dict, x: BlockInputs) -> dict:
@@ -251,7 +253,7 @@ def simulate_paths(scn: Scenario, g: Grid, p: dict, x: BlockInputs) -> dict:
                 settled = c.settle(k)
                 if settled is None:
                     continue
-                paid, steered, deferred = settled
+                paid, steered, deferred, used = settled
                 if paid is not None:
                     cloud_k = cloud_k + paid
                     out["shortfall"][:, y] += paid
@@ -260,6 +262,8 @@ def simulate_paths(scn: Scenario, g: Grid, p: dict, x: BlockInputs) -> dict:
                     out["steered_by_commitment"][:, j, y] += steered
                 if deferred is not None:
                     out["deferred_by_commitment"][:, j, y] += deferred
+                if used is not None:
+                    out["usage_by_commitment"][:, j, y] += used
 
         # fines: expensed and paid `lag` steps after the event
         for size, lag in fines:
