@@ -194,7 +194,9 @@ def paired_block(
     deal, no = pc.deal, pc.no_deal
     theta, _, _ = draw_block(deal, seed, block, n)
     mode = ANTITHETIC if deal.method.sampling == "antithetic" else RANDOM
-    stats, series, first = run_kernel(deal, theta, block_streams(seed, block), mode, lay)
+    # without exact quantiles the kernel counts the deal run's sketch itself, as in a plain run
+    stats, series, first = run_kernel(deal, theta, block_streams(seed, block), mode, lay, sketch=None if exact else sketch,
+                                      keep_series=True)
     no_theta = theta[pc.rows]  # the same draws, the commitments' rows left out
     _, no_series, no_first = run_kernel(no, no_theta, block_streams(seed, block), mode, pc.no_deal_series)
     o, c = per_path(series, first, lay), per_path(no_series, no_first, pc.no_deal_series)
@@ -221,8 +223,6 @@ def paired_block(
     outputs.update(first_breach_step_no_deal=no_first, min_cash_no_deal=c["min_cash"], net_savings=net,
                    discount_saved=discount, list_cost=list_cost)
     if not exact:
-        if sketch is not None:
-            sketch.add(series)
         series = None
     return stats, series, paired, outputs
 

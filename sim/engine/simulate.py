@@ -135,14 +135,17 @@ def run_kernel(
     param_log_weight: np.ndarray | None = None,
     sketch: QuantileSketch | None = None,
     by_commitment: np.ndarray | None = None,
+    keep_series: bool = False,
 ) -> tuple[BlockStats, np.ndarray | None, np.ndarray]:
+    # keep_series with a sketch: the kernel counts the sketch and also writes the series matrix
+    # (the paired run needs the deal's per-path values; counting in the kernel beats counting after)
     n = theta.shape[1]
     m = ctx.method
     n_com = ctx.model.n_commitments
     counting = ctx.actual_columns.size > 0
     if sketch is not None:  # the kernel counts the values into the sketch; no series matrix
         # (except for exact back-test counts: the kernel then writes both, the same values)
-        series = np.empty((lay.n_series, n if counting else 0))
+        series = np.empty((lay.n_series, n if counting or keep_series else 0))
         counts = (sketch.counts, sketch.lo, sketch.hi)
     else:  # series by series (S, n); the kernel writes every cell, so a reused buffer needs no clearing
         series = np.empty((lay.n_series, n)) if buffer is None else buffer.reshape(-1)[: lay.n_series * n].reshape(lay.n_series, n)
@@ -165,7 +168,7 @@ def run_kernel(
         stats.weighted = weighted_breach(np.exp(log_weight), first, ctx)
     if counting:
         stats.actual_counts = count_actuals(series, ctx.actual_columns, ctx.actual_values)
-    return stats, (series.T if sketch is None else None), first
+    return stats, (series.T if sketch is None or keep_series else None), first
 
 
 def weighted_breach(w: np.ndarray, first: np.ndarray, ctx: Context) -> np.ndarray:
