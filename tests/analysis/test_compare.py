@@ -91,3 +91,17 @@ def test_deal_metrics_as_targets(tmp_path):
     assert row["p_cash_breach_delta_lo"] <= row["p_cash_breach_delta"] <= row["p_cash_breach_delta_hi"]
     assert "net_savings_mean" not in summary_row(run_cells([plain], 2000, 1, 1000, "auto", threads=1)[0])
     assert t.met(row) == (row["p_net_savings_negative"] <= 0.2)
+
+
+def test_sweep_heatmap_shows_the_targets_deal_metric(tmp_path, monkeypatch):
+    # a heatmap of net savings over commitment total and discount: the target names the metric
+    import sim.analysis.sweep.plots as sweep_plots
+
+    shown = []
+    real = sweep_plots.heatmap
+    monkeypatch.setattr(sweep_plots, "heatmap", lambda table, x, y, metric="p_cash_breach", **kw: (shown.append(metric), real(table, x, y, metric=metric, **kw))[1])
+    res = invoke("sweep", "pinterest_aws_2031", "--grid", "cloud.commitment.total=3B,5B", "--grid", "cloud.commitment.discount=0.1,0.2",
+                 "--target", "net_savings_mean>=0", "--paths", "2000", "--block-size", "1000", "--out", tmp_path / "s", "-q")
+    assert res.exit_code == 0, res.stderr
+    assert shown == ["net_savings_mean"]
+    assert (tmp_path / "s" / "heatmap.png").stat().st_size > 0

@@ -166,7 +166,9 @@ def write_plots(table, design: Design, folder: str | os.PathLike, target: Target
     figures = []
     keys = design.keys
     if design.grid_shape is not None and len(keys) == 2:
-        figures.append((HEATMAP_PNG, heatmap(table, keys[0], keys[1], target=target)[0]))
+        # the heatmap shows what the target is about (net savings for a deal target), else P(breach)
+        shown = target.metric if target is not None and target.metric in table else "p_cash_breach"
+        figures.append((HEATMAP_PNG, heatmap(table, keys[0], keys[1], metric=shown, target=target)[0]))
         figures.append((LINES_PNG, line_plot(table, keys[0], by=keys[1], target=target)[0]))
     elif len(keys) == 1:
         figures.append((LINES_PNG, line_plot(table, keys[0], metrics=PROBABILITIES[:3], target=target)[0]))

@@ -26,7 +26,8 @@ COLUMNS: tuple[Measure, ...] = tuple(
 )
 # Probabilities in the table, each with its Wilson 95% interval as _lo / _hi columns.
 PROBABILITIES = tuple(m.name for m in COLUMNS if m.has_ci)
-LABELS = {m.name: m.short_label for m in COLUMNS}  # for plot titles and axes
+# for plot titles and axes: every measure (deal-impact columns appear when a target asks for them)
+LABELS = {m.name: m.short_label for m in MEASURES.values()}
 
 OPERATORS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
 _TARGET_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*(\S+)\s*$")
