@@ -260,7 +260,7 @@ def announce_compile(quiet: bool) -> bool:
     cold = is_cold(simulate_block)
     if cold and not quiet:
         when = "once per install" if CACHE else "no cache: SIM_NO_JIT_CACHE is set"
-        click.echo(f"compiling the simulation kernel ({when}): about 20 s", err=True)
+        click.echo(f"compiling the simulation kernel ({when}): 20 s to a minute", err=True)
     return cold
 
 
