@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import kernel, load, merge, reference
+from helpers import assert_outputs_match, kernel, load, merge, reference
 
 from sim.engine.reference import COMMITMENT_KEYS, YEAR_KEYS
 
@@ -201,18 +201,7 @@ def assert_match(ref: dict, got: dict, scn) -> None:
     for key in COMMITMENT_KEYS:
         assert got[key].shape == (n, J, Y), key
     assert got["cash"].shape == (n, K)
-    slack = {}
-    for key in YEAR_KEYS + COMMITMENT_KEYS + ("cloud_usage", "cash", "min_cash"):
-        r, g = np.asarray(ref[key], dtype=float), np.asarray(got[key], dtype=float)
-        scale = max(1.0, float(np.max(np.abs(r[np.isfinite(r)]), initial=0.0)))
-        slack[key] = 1e-9 * scale
-        np.testing.assert_allclose(g, r, rtol=RTOL, atol=slack[key], err_msg=f"{scn.scenario.name}: {key}")
-    fr, fg = ref["first_breach_step"], np.asarray(got["first_breach_step"])
-    floor = scn.policy.cash_floor
-    for i in np.nonzero(fr != fg)[0]:
-        k = min(s for s in (fr[i], fg[i]) if s > 0)
-        near = abs(ref["cash"][i, k - 1] - floor) <= slack["cash"] + RTOL * abs(floor)
-        assert near, f"{scn.scenario.name}: path {i}: first breach step {fg[i]} (kernel) vs {fr[i]} (reference)"
+    assert_outputs_match(ref, got, scn, YEAR_KEYS + COMMITMENT_KEYS + ("cloud_usage", "cash", "min_cash"), RTOL)
 
 
 def _compare(d: dict, seed: int = 7, n: int = N_PATHS, blocks=BLOCKS):
