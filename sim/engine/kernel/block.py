@@ -19,7 +19,7 @@ from sim.engine.kernel.compile import (
     NONCASH, RATE, REVENUE0, SHIFT, SHOCK, SPEND0, TAX, UPLIFT, VAR_SHARE, WORKING_CAPITAL,
 )
 from sim.engine.kernel.jit import njit
-from sim.engine.kernel.normals import standard_normal
+from sim.engine.kernel.normals import normal
 from sim.engine.kernel.samplers import fill_sizes
 from sim.engine.kernel.sketch import count_rows
 
@@ -147,6 +147,10 @@ def draw_step_normals(rng_z, rng_w, rng_p, c0, p, antithetic, draw_z, draw_w, dr
     inlined three times here, and the kernel compiles about 1 s faster.
     """
     K = z_buf.shape[0]
+    # each stream's state in scalars (registers) while drawing, stored back at the end
+    zh, zl, z_inc_hi, z_inc_lo = rng_z[0], rng_z[1], rng_z[2], rng_z[3]
+    wh, wl, w_inc_hi, w_inc_lo = rng_w[0], rng_w[1], rng_w[2], rng_w[3]
+    ph, pl, p_inc_hi, p_inc_lo = rng_p[0], rng_p[1], rng_p[2], rng_p[3]
     for i in range(p):
         if antithetic and (c0 + i) % 2 == 1:
             for k in range(K):
@@ -162,11 +166,14 @@ def draw_step_normals(rng_z, rng_w, rng_p, c0, p, antithetic, draw_z, draw_w, dr
             # after another, and lets the CPU overlap the draws (~15% faster).
             for k in range(K):
                 if draw_z:
-                    z_buf[k, i] = standard_normal(rng_z) - tilt_z
+                    x, zh, zl = normal(zh, zl, z_inc_hi, z_inc_lo)
+                    z_buf[k, i] = x - tilt_z
                 if draw_w:
-                    w_buf[k, i] = standard_normal(rng_w) - tilt_w
+                    x, wh, wl = normal(wh, wl, w_inc_hi, w_inc_lo)
+                    w_buf[k, i] = x - tilt_w
                 if draw_p:
-                    p_buf[k, i] = standard_normal(rng_p)
+                    x, ph, pl = normal(ph, pl, p_inc_hi, p_inc_lo)
+                    p_buf[k, i] = x
         lw = 0.0
         if draw_z and tilt_z != 0.0:  # drawn from N(-tilt, 1): weight phi(z) / phi(z + tilt)
             for k in range(K):
@@ -175,6 +182,9 @@ def draw_step_normals(rng_z, rng_w, rng_p, c0, p, antithetic, draw_z, draw_w, dr
             for k in range(K):
                 lw += tilt_w * w_buf[k, i] + 0.5 * tilt_w * tilt_w
         log_w[i] = lw
+    rng_z[0], rng_z[1] = zh, zl
+    rng_w[0], rng_w[1] = wh, wl
+    rng_p[0], rng_p[1] = ph, pl
 
 
 @njit(error_model="numpy")  # no Python zero-division checks: they would stop the loops vectorising

