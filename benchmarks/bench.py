@@ -35,15 +35,28 @@ def timed(fn):
     return out, time.perf_counter() - t0
 
 
+# Spawns `python -m sim ARGS` and prints its wall time (s), exit code and peak RSS (KiB). A child's
+# ru_maxrss also counts the memory of the process it was forked from, as it was before exec (Linux
+# keeps the larger of the two): spawned straight from this process, which holds large results by
+# then, every child would report at least this process's size. This small launcher forks it instead.
+_LAUNCHER = """
+import os, sys, time
+t0 = time.perf_counter()
+pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "sim", *sys.argv[1:]], os.environ,
+                     file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - t0, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def cli(args: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one `python -m sim ...` child process."""
-    t0 = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "sim", *args], env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the max over all children
-    seconds = time.perf_counter() - t0
-    if status != 0:
+    """Wall time (s) and peak RSS (MB) of one `python -m sim ...` process (spawned by ``_LAUNCHER``)."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, check=True)
+    seconds, status, peak_kib = done.stdout.split()
+    if int(status) != 0:
         raise SystemExit(f"sim {' '.join(args)} failed with status {status}")
-    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    return float(seconds), int(peak_kib) / 1024  # ru_maxrss is in KiB on Linux
 
 
 def child_speed(tree: str, paths: int, threads: int) -> tuple[float, float]:
@@ -100,11 +113,11 @@ def main() -> None:
 
     # 2. throughput after compilation, as `sim run` does it (no per-step fan-chart data)
     sim.run(scn, paths=10_000, record_steps=False)  # compile / load the cache
-    r1, t1 = timed(lambda: sim.run(scn, paths=big // 4, threads=1, record_steps=False))
+    _, t1 = timed(lambda: sim.run(scn, paths=big // 4, threads=1, record_steps=False))
     # three runs: this shared machine's speed drifts by a few percent from run to run
     runs = [timed(lambda: sim.run(scn, paths=big, record_steps=False)) for _ in range(3)]
     rn, tn = sorted(runs, key=lambda r: r[1])[1]  # the median run
-    rs, ts = timed(lambda: sim.run(scn, paths=big // 4, record_steps=True))
+    _, ts = timed(lambda: sim.run(scn, paths=big // 4, record_steps=True))
     print(f"kernel, 1 thread:          {big // 4 / t1 / 1e6:6.2f} M paths/s ({big // 4:,} paths in {t1:.2f} s)")
     print(f"kernel, {cores} threads:         {big / tn / 1e6:6.2f} M paths/s ({big:,} paths in {tn:.2f} s; median of "
           f"{', '.join(f'{s:.2f}' for _, s in runs)} s)")
