@@ -92,17 +92,19 @@ def run(
         of the normal scores towards the floor (``sim.engine.rare_event``), and breach
         probabilities are reweighted by each path's likelihood ratio
         (``summary["importance_sampling"]`` reports the effective sample size).
-    precision : str or float, optional
+    precision : str, float or PrecisionGoal, optional
         Run until the 95% CI half-width of ``precision_metric`` reaches this
-        (``0.002`` absolute, ``"5%"`` of the estimate), checking every 4
-        blocks, up to ``max_paths`` (default 100 x ``paths``).
+        (``0.002`` absolute, ``"5%"`` of the estimate; ``sim.engine.precision.PrecisionGoal``),
+        checked once the first ``paths`` are done, then after every block, up to
+        ``max_paths`` (default 100 x ``paths``).
     precision_metric : str
         ``p_cash_breach``, ``p_profit_compression_any`` or ``p_commitment_shortfall``.
     max_paths : int, optional
         Cap on paths under precision control.
     deal_impact : bool
         Also run every path without the deal (every commitment removed, the same
-        draws) and add ``summary["deal_impact"]`` (docs/DEAL_IMPACT.md); about
+        draws; ``sim.engine.paired``) and add ``summary["deal_impact"]``
+        (docs/DEAL_IMPACT.md); the rest of the summary is the plain run's. About
         twice a plain run's time.  A scenario without a commitment raises
         ``sim.model.ParameterError``.
 

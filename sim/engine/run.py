@@ -37,51 +37,10 @@ def run_scenario(
     max_paths: int | None = None,
     deal_impact: bool = False,
 ) -> Result:
-    """Simulate a scenario and summarise it.
+    """Simulate a validated scenario and summarise it: the body of ``sim.run``.
 
-    Parameters
-    ----------
-    scn : Scenario
-        A validated scenario (``sim.model.load_scenario``).
-    paths : int
-        Number of Monte Carlo paths.
-    seed : int
-        Seed; with ``paths`` and ``block_size`` it fixes every number.
-    threads : int, optional
-        Worker threads (default: all cores); results do not depend on it.
-    block_size : int
-        Paths per block (default 32,768).
-    record_steps : bool
-        Keep per-step cash quantiles (fan charts).
-    quantiles : {"auto", "exact", "sketch"}
-        How quantiles are computed (see ``sim.engine.aggregate``).
-    progress : callable, optional
-        Called with each finished block's path count.
-    executor : optional
-        Runs the engine's tasks (``sim.engine.simulate.ThreadExecutor`` by default, or
-        ``sim.engine.dask_executor.DaskExecutor``); results do not depend on it.
-    sampling : {"random", "antithetic", "sobol", "lhs"}
-        Design of the per-path parameter draws (variance reduction); with
-        "antithetic" the step normals are paired too.
-    rare_event : bool
-        Importance sampling for rare breaches: pilot runs choose a mean shift
-        of the normal scores towards the floor (``sim.engine.rare_event``), and breach
-        probabilities are reweighted by each path's likelihood ratio
-        (``summary["importance_sampling"]`` reports the effective sample size).
-    precision : str, float or PrecisionGoal, optional
-        Run until the 95% CI half-width of ``precision_metric`` reaches this
-        (``0.002`` absolute, ``"5%"`` of the estimate; ``sim.engine.precision.PrecisionGoal``),
-        checked once the first ``paths`` are done, then after every block, up to
-        ``max_paths`` (default 100 x ``paths``).
-    precision_metric : str
-        ``p_cash_breach``, ``p_profit_compression_any`` or ``p_commitment_shortfall``.
-    max_paths : int, optional
-        Cap on paths under precision control.
-    deal_impact : bool
-        Also run every path without the deal (every commitment removed, same
-        draws; ``sim.engine.paired``) and add ``summary["deal_impact"]``; the rest
-        of the summary is the plain run's.  A scenario without a commitment raises
-        ``ParameterError("deal_impact", ...)``.
+    ``scn`` is a Scenario (``sim.model.load_scenario``); every other parameter
+    is ``sim.run``'s and is documented there (``sim.api.run``), once.
 
     Returns
     -------
