@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
+
+# configs/multi_cloud_example.toml: the shipped model v2 example (every v2 feature)
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "configs" / "multi_cloud_example.toml")
+# summary fields that describe how a run went, not its numbers
+RUNTIME_FIELDS = frozenset({"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"})
+
+
+def stable(summary: dict) -> dict:
+    """``summary`` without the fields that describe how the run went (``RUNTIME_FIELDS``)."""
+    return {k: v for k, v in summary.items() if k not in RUNTIME_FIELDS}
 
 
 def merge(base: dict, extra: dict) -> dict:

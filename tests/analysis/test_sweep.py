@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
-from helpers import invoke
+from helpers import invoke, stable
 from sim.model import ConfigError, ParameterError
 from sim.analysis.sweep import (
     CELLS_DIR,
@@ -39,12 +39,7 @@ from sim.analysis.sweep import (
     split_values,
 )
 
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 FAST = dict(paths=3000, block_size=1000)
-
-
-def stable(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k not in RUNTIME_FIELDS}
 
 
 def cell_summary(folder: Path, key: str) -> dict:

@@ -18,16 +18,11 @@ import pytest
 pytest.importorskip("distributed")
 
 import sim  # noqa: E402
-from helpers import invoke
+from helpers import invoke, stable
 from sim.engine.dask_executor import ClusterError, DaskExecutor, NumbaSetup  # noqa: E402
 from sim.analysis.sweep import CELLS_DIR, MANIFEST_FILE, build_design, grid_axis, run_sweep  # noqa: E402
 
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 SWEEP = dict(paths=6000, block_size=1000, seed=2)
-
-
-def stable(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k not in RUNTIME_FIELDS}
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import stable
 
 import sim
 from sim.engine.aggregate import BY_YEAR, QUANTILES
 from sim.engine.simulate import block_sizes, run_blocks, simulate_paths
-
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
-
-
-def strip(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k not in RUNTIME_FIELDS}
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +19,16 @@ def default():
 @pytest.mark.parametrize("quantiles", ["exact", "sketch"])
 def test_thread_count_does_not_change_results(default, quantiles):
     runs = [sim.run(default, paths=20_000, seed=3, threads=t, block_size=1024, quantiles=quantiles) for t in (1, 2, 3)]
-    first = strip(runs[0].summary)
+    first = stable(runs[0].summary)
     for r in runs[1:]:
-        assert strip(r.summary) == first  # bit-identical floats, not approximately equal
+        assert stable(r.summary) == first  # bit-identical floats, not approximately equal
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(default):
     a = sim.run(default, paths=5_000, seed=1, block_size=512).summary
     b = sim.run(default, paths=5_000, seed=1, block_size=512).summary
     c = sim.run(default, paths=5_000, seed=2, block_size=512).summary
-    assert strip(a) == strip(b)
+    assert stable(a) == stable(b)
     assert a["min_cash"]["mean"] != c["min_cash"]["mean"]
 
 
@@ -110,8 +105,8 @@ def test_sketch_quantiles_within_documented_accuracy(default):
 def test_kernel_counts_the_sketch_as_the_series_would(default):
     """The sketch the kernel fills chunk by chunk equals counting the block's series matrix afterwards."""
     from sim.engine.aggregate import SeriesLayout
-    from sim.engine.simulate import prepare, simulate_block_of_paths
     from sim.engine.kernel.sketch import QuantileSketch
+    from sim.engine.simulate import prepare, simulate_block_of_paths
 
     ctx = prepare(default)
     lay = SeriesLayout(ctx.n_years, ctx.n_steps, True, ctx.model.n_commitments)
@@ -201,7 +196,7 @@ def test_tasks_hold_at_most_group_max_paths(default, monkeypatch):
     """A task's sketch counts in int32: tasks are cut at GROUP_MAX_PATHS paths, which changes no result."""
     import sim.engine.simulate as engine
 
-    plain = strip(sim.run(default, paths=20_000, seed=2, threads=1, block_size=1024, quantiles="sketch").summary)
+    plain = stable(sim.run(default, paths=20_000, seed=2, threads=1, block_size=1024, quantiles="sketch").summary)
     sizes = []
     real = engine.simulate_group
 
@@ -211,7 +206,7 @@ def test_tasks_hold_at_most_group_max_paths(default, monkeypatch):
 
     monkeypatch.setattr(engine, "GROUP_MAX_PATHS", 3_000)
     monkeypatch.setattr(engine, "simulate_group", recording)
-    capped = strip(sim.run(default, paths=20_000, seed=2, threads=1, block_size=1024, quantiles="sketch").summary)
+    capped = stable(sim.run(default, paths=20_000, seed=2, threads=1, block_size=1024, quantiles="sketch").summary)
     assert max(sizes) <= 3_000 and sum(sizes) == 20_000
     assert capped == plain
 

@@ -11,19 +11,12 @@ and the thread pool vs a Dask LocalCluster of 2 worker processes.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import EXAMPLE, stable
 
 import sim
 
-EXAMPLE = str(Path(__file__).resolve().parents[2] / "configs" / "multi_cloud_example.toml")
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 KW = {"paths": 12_000, "seed": 5, "block_size": 1_024}
-
-
-def stable(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k not in RUNTIME_FIELDS}
 
 
 @pytest.mark.parametrize("quantiles", ["exact", "sketch"])

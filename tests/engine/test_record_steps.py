@@ -9,15 +9,12 @@ and the last block is a single path.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import EXAMPLE, RUNTIME_FIELDS
 
 import sim
 from sim.engine.kernel.block import CHUNK
 
-EXAMPLE = str(Path(__file__).resolve().parents[2] / "configs" / "multi_cloud_example.toml")
-RUNTIME_FIELDS = {"runtime_seconds", "paths_per_second", "threads", "includes_jit_compilation"}
 KW = {"paths": 3_001, "seed": 9, "block_size": 1_000, "threads": 1}
 
 

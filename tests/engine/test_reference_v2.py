@@ -15,11 +15,9 @@ and 12 steps a year, with short last blocks.  Money in USD millions.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from helpers import assert_outputs_match, kernel, load, merge, reference
+from helpers import EXAMPLE, assert_outputs_match, kernel, load, merge, reference
 
 from sim.engine.reference import COMMITMENT_KEYS, YEAR_KEYS
 
@@ -185,7 +183,6 @@ ALL = merge(
 )
 
 
-EXAMPLE = str(Path(__file__).resolve().parents[2] / "configs" / "multi_cloud_example.toml")
 
 
 
